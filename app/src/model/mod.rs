@@ -1,0 +1,20 @@
+//! The typed records shared by the server and the browser.
+
+mod detail;
+mod dlp;
+mod enums;
+mod event;
+mod money;
+
+pub use detail::{
+    AdminAction, AiInteraction, CreditUsage, EventDetail, Job, SystemEvent, Thread,
+    TranscriptMessage,
+};
+pub use dlp::{DlpParseError, DlpResult};
+pub use enums::{
+    ActorType, EventKind, JobStatus, Severity, ThreadSource, ThreadType, UnknownValue,
+};
+pub use event::{Event, EventPage};
+pub use money::{Micros, MicrosError};
+mod scope;
+pub use scope::{Role, Scope, Viewer};

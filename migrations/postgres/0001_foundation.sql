@@ -1,0 +1,122 @@
+-- Tenants and their accounts: the units of visibility.
+CREATE TABLE tenants (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id          TEXT PRIMARY KEY,
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    name        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX accounts_tenant ON accounts (tenant_id);
+
+-- Ingest keys: only a SHA-256 of the secret is kept; the prefix finds the row.
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,
+    prefix      TEXT NOT NULL UNIQUE,
+    secret_hash TEXT NOT NULL,
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    account_id  TEXT REFERENCES accounts(id),
+    name        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    revoked_at  BIGINT
+);
+
+-- Per-model prices in micro-USD per million tokens, for cost the sender left out.
+CREATE TABLE model_rates (
+    model               TEXT PRIMARY KEY,
+    input_per_mtok      BIGINT NOT NULL,
+    output_per_mtok     BIGINT NOT NULL
+);
+INSERT INTO model_rates (model, input_per_mtok, output_per_mtok) VALUES
+    ('gpt-4o',             2500000, 10000000),
+    ('gpt-4o-mini',         150000,   600000),
+    ('gpt-4.1',            2000000,  8000000),
+    ('o3-mini',            1100000,  4400000),
+    ('claude-sonnet-4',    3000000, 15000000),
+    ('claude-haiku-3.5',    800000,  4000000),
+    ('claude-opus-4',     15000000, 75000000),
+    ('gemini-2.5-pro',     1250000, 10000000),
+    ('gemini-2.5-flash',    300000,  2500000),
+    ('llama-3.1-70b',       880000,   880000),
+    ('mistral-large',      2000000,  6000000);
+
+-- The head of each tenant's hash chain: the last sequence number and hash.
+CREATE TABLE chain_heads (
+    tenant_id   TEXT PRIMARY KEY REFERENCES tenants(id),
+    seq         BIGINT NOT NULL,
+    hash        TEXT NOT NULL
+);
+
+-- The audit records. Append-only: see the triggers below.
+-- action/status/category/agent/model/subject project the kind-specific detail
+-- (stored whole in body) into indexable columns; see server/src/store/row.rs.
+CREATE TABLE events (
+    id            TEXT PRIMARY KEY,
+    tenant_id     TEXT NOT NULL REFERENCES tenants(id),
+    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    seq           BIGINT NOT NULL,
+    kind          TEXT NOT NULL,
+    occurred_at   BIGINT NOT NULL,
+    received_at   BIGINT NOT NULL,
+    actor         TEXT NOT NULL,
+    actor_type    TEXT NOT NULL,
+    ip            TEXT,
+    user_agent    TEXT,
+    action        TEXT,
+    status        TEXT,
+    category      TEXT,
+    agent         TEXT,
+    model         TEXT,
+    subject       TEXT,
+    tokens_in     BIGINT,
+    tokens_out    BIGINT,
+    cost_micros   BIGINT,
+    credits_micros BIGINT,
+    body          TEXT NOT NULL,
+    prev_hash     TEXT NOT NULL,
+    hash          TEXT NOT NULL,
+    UNIQUE (tenant_id, seq)
+);
+CREATE INDEX events_scope_time ON events (tenant_id, occurred_at DESC, id DESC);
+CREATE INDEX events_scope_kind_time ON events (tenant_id, kind, occurred_at DESC, id DESC);
+CREATE INDEX events_account_kind_time ON events (tenant_id, account_id, kind, occurred_at DESC, id DESC);
+
+CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events are append-only';
+END;
+$$;
+CREATE TRIGGER events_no_update_delete BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION events_append_only();
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+
+-- Console users, their roles, and sign-in sessions.
+CREATE TABLE users (
+    id              TEXT PRIMARY KEY,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    email           TEXT NOT NULL UNIQUE,
+    password_hash   TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    disabled_at     BIGINT
+);
+
+-- account_id NULL with role tenant_admin: the whole tenant.
+CREATE TABLE memberships (
+    user_id     TEXT NOT NULL REFERENCES users(id),
+    account_id  TEXT REFERENCES accounts(id),
+    role        TEXT NOT NULL
+);
+CREATE INDEX memberships_user ON memberships (user_id);
+
+-- Only a SHA-256 of the session token is kept.
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users(id),
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL
+);

@@ -1,0 +1,108 @@
+//! Ingest keys: `vgl_<prefix>_<secret>`, stored as a SHA-256 digest, bound to a tenant
+//! and optionally one account.
+
+use super::{random_token, secret_digest};
+use crate::{ingest::ApiError, store::Store, AppState};
+use axum::{extract::FromRequestParts, http::request::Parts};
+
+/// The authenticated caller of the HTTP API.
+#[derive(Clone, Debug)]
+pub struct ApiCaller {
+    pub key_id: String,
+    pub tenant_id: String,
+    pub account_id: Option<String>,
+}
+
+/// A freshly created key: the plaintext exists only here, to be shown once.
+pub struct CreatedKey {
+    pub id: String,
+    pub prefix: String,
+    pub plaintext: String,
+}
+
+pub async fn create_key(
+    store: &Store,
+    tenant_id: &str,
+    account_id: Option<&str>,
+    name: &str,
+) -> anyhow::Result<CreatedKey> {
+    anyhow::ensure!(
+        store.tenant_exists(tenant_id).await?,
+        "no tenant {tenant_id}"
+    );
+    if let Some(a) = account_id {
+        let owner = store.account_tenant(a).await?;
+        anyhow::ensure!(
+            owner.as_deref() == Some(tenant_id),
+            "no account {a} in tenant {tenant_id}"
+        );
+    }
+    let prefix = random_token(6).to_lowercase().replace(['-', '_'], "x");
+    let plaintext = format!("vgl_{prefix}_{}", random_token(32));
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = chrono::Utc::now().timestamp_millis();
+    store
+        .insert_api_key(
+            &id,
+            &prefix,
+            &secret_digest(&plaintext),
+            tenant_id,
+            account_id,
+            name,
+            now,
+        )
+        .await?;
+    Ok(CreatedKey {
+        id,
+        prefix,
+        plaintext,
+    })
+}
+
+fn prefix_of(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("vgl_")?;
+    let (prefix, secret) = rest.split_once('_')?;
+    (!prefix.is_empty() && !secret.is_empty()).then_some(prefix)
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized)?;
+        let prefix = prefix_of(key).ok_or(ApiError::Unauthorized)?;
+        let record = state
+            .store
+            .api_key_by_prefix(prefix)
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or(ApiError::Unauthorized)?;
+        if record.revoked_at.is_some() || record.secret_hash != secret_digest(key) {
+            return Err(ApiError::Unauthorized);
+        }
+        Ok(ApiCaller {
+            key_id: record.id,
+            tenant_id: record.tenant_id,
+            account_id: record.account_id,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_of;
+
+    #[test]
+    fn reads_the_prefix() {
+        assert_eq!(prefix_of("vgl_abc_secret"), Some("abc"));
+        assert_eq!(prefix_of("vgl__secret"), None);
+        assert_eq!(prefix_of("abc_secret"), None);
+        assert_eq!(prefix_of("vgl_abc_"), None);
+    }
+}

@@ -1,0 +1,42 @@
+//! Password hashing with Argon2id (the argon2 crate's defaults).
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+}
+
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A valid hash of a random password: checked against when the email is unknown,
+/// so a wrong email takes as long as a wrong password.
+pub fn decoy() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash(&super::random_token(16)).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verifies_only_the_right_password() {
+        let h = super::hash("correct horse").expect("hash");
+        assert!(super::verify("correct horse", &h));
+        assert!(!super::verify("wrong", &h));
+        assert!(!super::verify("x", "not a hash"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Console sessions: a random token in an HttpOnly cookie, only its digest stored.
+
+use super::{password, random_token, secret_digest};
+use crate::AppState;
+use app::model::Viewer;
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, Method},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+    Form,
+};
+use serde::Deserialize;
+
+pub const COOKIE: &str = "vigil_session";
+/// Sessions end after 12 hours; signing in again starts a new one.
+pub const LIFETIME_MS: i64 = 12 * 3600 * 1000;
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Secure when the client reached us over TLS (directly or via a proxy), or when forced.
+fn cookie(value: &str, max_age_s: i64, headers: &HeaderMap, force_secure: bool) -> HeaderValue {
+    let tls = force_secure
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+    let secure = if tls { "; Secure" } else { "" };
+    let text =
+        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let email = form.email.trim().to_lowercase();
+    let user = match state.store.user_login(&email).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in lookup failed");
+            return Redirect::to("/login?error=unavailable").into_response();
+        }
+    };
+    let stored = user
+        .as_ref()
+        .filter(|u| u.disabled_at.is_none())
+        .map_or_else(|| password::decoy().to_owned(), |u| u.password_hash.clone());
+    let given = form.password;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|u| ok && u.disabled_at.is_none()) else {
+        tracing::info!(%email, "sign-in failed");
+        return Redirect::to("/login?error=invalid").into_response();
+    };
+    let token = random_token(32);
+    let now = chrono::Utc::now().timestamp_millis();
+    if let Err(e) = state
+        .store
+        .create_session(&secret_digest(&token), &user.id, now, now + LIFETIME_MS)
+        .await
+    {
+        tracing::error!(error = %e, "could not create session");
+        return Redirect::to("/login?error=unavailable").into_response();
+    }
+    tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie(
+            &token,
+            LIFETIME_MS / 1000,
+            &headers,
+            state.config.secure_cookies,
+        ),
+    );
+    response
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        if let Err(e) = state.store.delete_session(&secret_digest(&token)).await {
+            tracing::error!(error = %e, "could not delete session");
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie("", 0, &headers, state.config.secure_cookies),
+    );
+    response
+}
+
+/// Paths anyone may load: sign-in, assets, the HTTP API (keys), health.
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path == "/healthz"
+        || path == "/favicon.ico"
+        || ["/pkg/", "/auth/", "/api/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+}
+
+/// Resolves the session into an `Option<Viewer>` extension for server functions,
+/// and sends signed-out visitors of console pages to the sign-in page.
+pub async fn resolve_viewer(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let viewer: Option<Viewer> = match session_token(request.headers()) {
+        Some(token) => {
+            let now = chrono::Utc::now().timestamp_millis();
+            match state
+                .store
+                .viewer_for_session(&secret_digest(&token), now)
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    if viewer.is_none() && request.method() == Method::GET && !is_public(request.uri().path()) {
+        return Redirect::to("/login").into_response();
+    }
+    request.extensions_mut().insert(viewer);
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; vigil_session=tok; b=2"),
+        );
+        assert_eq!(session_token(&h).as_deref(), Some("tok"));
+        assert!(is_public("/pkg/vigil.wasm"));
+        assert!(!is_public("/"));
+    }
+}

@@ -1,0 +1,94 @@
+//! The `vigil` command line.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Vigil: the audit log for AI platforms"
+)]
+pub struct Cli {
+    /// sqlite:PATH (embedded, the default) or postgres://USER@HOST:PORT/DB
+    #[arg(
+        long,
+        global = true,
+        env = "VIGIL_DATABASE_URL",
+        default_value = "sqlite:vigil.db"
+    )]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the console and the HTTP API (the default).
+    Serve(ServeArgs),
+    /// Add deterministic demo data: tenants, accounts, users and records.
+    Seed {
+        #[arg(long, default_value_t = 2000)]
+        events: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The instant the data ends at (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Manage ingest API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Manage console users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Walk each tenant's hash chain and report the first record that does not match.
+    Verify {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: Option<SocketAddr>,
+    /// Where cargo-leptos put the site (pkg/, CSS, WASM).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: Option<String>,
+    /// Mark the session cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto).
+    #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create a key; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// Bind the key to one account of the tenant.
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value = "ingest")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a console user (first-run bootstrap). The password is read from VIGIL_PASSWORD.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        account: Option<String>,
+        /// tenant_admin or account_admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "VIGIL_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}

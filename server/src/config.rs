@@ -1,0 +1,34 @@
+//! Run-time configuration of the server.
+
+use std::net::SocketAddr;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Mark the session cookie Secure even without a TLS hint from a proxy.
+    pub secure_cookies: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            body_limit: 32 << 20,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Leptos options from cargo-leptos' environment variables when present.
+pub fn leptos_options(addr: SocketAddr, site_root: &str) -> leptos::prelude::LeptosOptions {
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    leptos::prelude::LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "vigil"))
+        .site_root(site_root.to_owned())
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .build()
+}

@@ -1,0 +1,61 @@
+//! HTTP errors of the API: one enum, mapped to status and JSON body in one place.
+
+use super::record::FieldError;
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("missing, unknown or deactivated API key")]
+    Unauthorized,
+    #[error("request body larger than {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            ApiError::Invalid(f) => (
+                StatusCode::BAD_REQUEST,
+                json!({"error": "invalid_request", "field": f.field, "message": f.message}),
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({"error": "unauthorized", "message": self.to_string()}),
+            ),
+            ApiError::TooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                json!({"error": "payload_too_large", "field": "body", "message": self.to_string()}),
+            ),
+            ApiError::Conflict { field, message } => (
+                StatusCode::CONFLICT,
+                json!({"error": "conflict", "field": field, "message": message}),
+            ),
+            ApiError::Internal(e) => {
+                // The detail goes to the log, never to the client.
+                tracing::error!(error = ?e, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"error": "internal", "message": "internal error; nothing from this request was stored"}),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

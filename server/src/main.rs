@@ -1,0 +1,155 @@
+//! `vigil`: start-up only; the work is in the library.
+
+use anyhow::Context;
+use app::model::Role;
+use clap::Parser;
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+use vigil::{
+    auth,
+    cli::{Cli, Command, KeyCommand, ServeArgs, UserCommand},
+    config, seed,
+    store::{NewUser, Store},
+    AppState,
+};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let store = Store::connect(&cli.database_url)
+        .await
+        .with_context(|| format!("opening {}", cli.database_url))?;
+    let result = run(
+        cli.command.unwrap_or(Command::Serve(ServeArgs::default())),
+        &store,
+    )
+    .await;
+    store.close().await;
+    result
+}
+
+async fn run(command: Command, store: &Store) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        Command::Serve(args) => {
+            let defaults = config::Config::default();
+            let config = config::Config {
+                addr: args.addr.unwrap_or(defaults.addr),
+                secure_cookies: args.secure_cookies,
+                ..defaults
+            };
+            let site_root = args.site_root.unwrap_or_else(|| "target/site".into());
+            let listener = tokio::net::TcpListener::bind(config.addr)
+                .await
+                .with_context(|| format!("binding {}", config.addr))?;
+            let addr = listener.local_addr()?;
+            let state = AppState {
+                leptos_options: config::leptos_options(addr, &site_root),
+                store: store.clone(),
+                config: Arc::new(config),
+            };
+            tracing::info!(%addr, backend = store.backend_name(), "Vigil listening on http://{addr}");
+            vigil::serve(listener, state).await?;
+        }
+        Command::Seed {
+            events,
+            seed: s,
+            now: at,
+        } => {
+            let report = seed::seed(store, events, s, at.unwrap_or(now)).await?;
+            println!(
+                "seeded {} records ({} already present)",
+                report.stored, report.duplicates
+            );
+            println!("demo sign-ins (password for all: vigil-demo):");
+            for (email, _, tenant, account, role) in seed::DEMO_USERS {
+                println!(
+                    "  {email:<28} {:<14} {tenant}{}",
+                    role.as_str(),
+                    account.map(|a| format!(" / {a}")).unwrap_or_default()
+                );
+            }
+        }
+        Command::Key(KeyCommand::Create {
+            tenant,
+            account,
+            name,
+        }) => {
+            let key = auth::api_key::create_key(store, &tenant, account.as_deref(), &name).await?;
+            println!("{}", key.plaintext);
+            eprintln!(
+                "key {} (prefix {}) for tenant {tenant}; shown once, stored hashed",
+                key.id, key.prefix
+            );
+        }
+        Command::User(UserCommand::Create {
+            tenant,
+            account,
+            role,
+            email,
+            password,
+        }) => {
+            let role = Role::parse(&role).context("role must be tenant_admin or account_admin")?;
+            anyhow::ensure!(
+                password.len() >= 10,
+                "the password needs at least 10 characters"
+            );
+            anyhow::ensure!(store.tenant_exists(&tenant).await?, "no tenant {tenant}");
+            if let Some(a) = &account {
+                anyhow::ensure!(
+                    store.account_tenant(a).await?.as_deref() == Some(tenant.as_str()),
+                    "no account {a} in tenant {tenant}"
+                );
+            }
+            let hash = auth::password::hash(&password)?;
+            let id = format!("usr_{}", uuid::Uuid::now_v7().simple());
+            let email = email.trim().to_lowercase();
+            store
+                .create_user(
+                    NewUser {
+                        id: &id,
+                        tenant_id: &tenant,
+                        email: &email,
+                        password_hash: &hash,
+                        role,
+                        account_id: account.as_deref(),
+                    },
+                    now.timestamp_millis(),
+                )
+                .await?;
+            println!("created {email} ({}) in {tenant}", role.as_str());
+        }
+        Command::Verify { tenant } => {
+            let tenants = match tenant {
+                Some(t) => vec![t],
+                None => store.tenant_ids().await?,
+            };
+            let mut failed = false;
+            for t in tenants {
+                let report = store.verify(&t).await?;
+                match &report.failure {
+                    None => println!(
+                        "{t}: OK, {} records, head {}",
+                        report.records, report.head_hash
+                    ),
+                    Some(f) => {
+                        failed = true;
+                        println!(
+                            "{t}: FAILED at record {} ({}): {}",
+                            f.seq,
+                            f.id.as_deref().unwrap_or("missing"),
+                            f.reason
+                        );
+                    }
+                }
+            }
+            anyhow::ensure!(!failed, "the hash chain does not verify");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,272 @@
+//! Tenants, accounts, users, sessions and API keys: who may write and read what.
+
+use super::{with_read, with_write, Store, StoreError, StoreResult};
+use app::model::{Role, Scope, Viewer};
+
+/// An ingest key as stored: the secret only as a hash, so no `Serialize`.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub secret_hash: String,
+    pub tenant_id: String,
+    pub account_id: Option<String>,
+    pub revoked_at: Option<i64>,
+}
+
+/// What sign-in needs to check a password. Holds a hash: no `Serialize`.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserLogin {
+    pub id: String,
+    pub tenant_id: String,
+    pub password_hash: String,
+    pub disabled_at: Option<i64>,
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    /// Required for account admins, absent for tenant admins.
+    pub account_id: Option<&'a str>,
+}
+
+impl Store {
+    pub async fn create_tenant(&self, id: &str, name: &str, now_ms: i64) -> StoreResult<()> {
+        with_write!(self, |pool| {
+            sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(name)
+                .bind(now_ms)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_account(
+        &self,
+        id: &str,
+        tenant_id: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        with_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO accounts (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(tenant_id)
+            .bind(name)
+            .bind(now_ms)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The tenant an account belongs to.
+    pub async fn account_tenant(&self, account_id: &str) -> StoreResult<Option<String>> {
+        Ok(with_read!(self, |pool| {
+            sqlx::query_scalar("SELECT tenant_id FROM accounts WHERE id = $1")
+                .bind(account_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    pub async fn tenant_exists(&self, tenant_id: &str) -> StoreResult<bool> {
+        let found: Option<String> = with_read!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1")
+                .bind(tenant_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    pub async fn insert_api_key(
+        &self,
+        id: &str,
+        prefix: &str,
+        secret_hash: &str,
+        tenant_id: &str,
+        account_id: Option<&str>,
+        name: &str,
+        now_ms: i64,
+    ) -> StoreResult<()> {
+        with_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO api_keys (id, prefix, secret_hash, tenant_id, account_id, name, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(prefix)
+            .bind(secret_hash)
+            .bind(tenant_id)
+            .bind(account_id)
+            .bind(name)
+            .bind(now_ms)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn api_key_by_prefix(&self, prefix: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        Ok(with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, secret_hash, tenant_id, account_id, revoked_at FROM api_keys WHERE prefix = $1",
+            )
+            .bind(prefix)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    pub async fn revoke_api_key(&self, id: &str, now_ms: i64) -> StoreResult<bool> {
+        let done = with_write!(self, |pool| {
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now_ms)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    pub async fn create_user(&self, user: NewUser<'_>, now_ms: i64) -> StoreResult<()> {
+        if user.role == Role::AccountAdmin && user.account_id.is_none() {
+            return Err(StoreError::Conflict(
+                "an account admin needs an account".into(),
+            ));
+        }
+        with_write!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO users (id, tenant_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(user.id)
+            .bind(user.tenant_id)
+            .bind(user.email)
+            .bind(user.password_hash)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO memberships (user_id, account_id, role) VALUES ($1, $2, $3)")
+                .bind(user.id)
+                .bind(user.account_id)
+                .bind(user.role.as_str())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn user_login(&self, email: &str) -> StoreResult<Option<UserLogin>> {
+        Ok(with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, tenant_id, password_hash, disabled_at FROM users WHERE email = $1",
+            )
+            .bind(email)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> StoreResult<()> {
+        with_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now_ms)
+            .bind(expires_ms)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        with_write!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The viewer behind a live session, with the scope their roles give.
+    pub async fn viewer_for_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<Viewer>> {
+        let user: Option<(String, String, String, String)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT u.id, u.email, u.tenant_id, t.name FROM sessions s \
+                 JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+            )
+            .bind(token_hash)
+            .bind(now_ms)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((user_id, email, tenant_id, tenant_name)) = user else {
+            return Ok(None);
+        };
+        // Memberships are checked against the user's tenant, so a stray row cannot widen scope.
+        let roles: Vec<(Option<String>, String)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT m.account_id, m.role FROM memberships m \
+                 LEFT JOIN accounts a ON a.id = m.account_id \
+                 WHERE m.user_id = $1 AND (m.account_id IS NULL OR a.tenant_id = $2)",
+            )
+            .bind(&user_id)
+            .bind(&tenant_id)
+            .fetch_all(pool)
+            .await?
+        });
+        let tenant_wide = roles
+            .iter()
+            .any(|(a, r)| a.is_none() && Role::parse(r) == Some(Role::TenantAdmin));
+        let accounts: Vec<String> = roles
+            .into_iter()
+            .filter(|(_, r)| Role::parse(r) == Some(Role::AccountAdmin))
+            .filter_map(|(a, _)| a)
+            .collect();
+        let (role, scope) = if tenant_wide {
+            (Role::TenantAdmin, Scope::tenant(tenant_id))
+        } else if !accounts.is_empty() {
+            (
+                Role::AccountAdmin,
+                Scope {
+                    tenant_id,
+                    accounts: Some(accounts),
+                },
+            )
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(Viewer {
+            user_id,
+            email,
+            tenant_name,
+            role,
+            scope,
+        }))
+    }
+}

@@ -1,0 +1,197 @@
+//! The storage layer. One API; SQLite (embedded default) or PostgreSQL behind it.
+//!
+//! Both backends run the same SQL where the dialects agree; the `read!`/`write!`
+//! macros expand one body for each pool type, so queries are written once and
+//! type-checked against both drivers.
+
+mod chain;
+mod events;
+mod identity;
+mod row;
+
+pub use chain::{VerifyFailure, VerifyReport};
+pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order};
+pub use identity::{ApiKeyRecord, NewUser, UserLogin};
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
+    ConnectOptions,
+};
+use std::{collections::HashMap, str::FromStr, sync::Arc, time::Duration};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (use sqlite:… or postgres://…)")]
+    UnsupportedUrl,
+    #[error("corrupt stored record {id}: {reason}")]
+    Corrupt { id: String, reason: String },
+    #[error("{0}")]
+    Conflict(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Per-model prices in micro-USD per million tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelRate {
+    pub input_per_mtok: i64,
+    pub output_per_mtok: i64,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    /// SQLite allows one writer: a single-connection pool serialises appends
+    /// (and so each tenant's chain) without busy errors; readers run in parallel.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+    rates: Arc<HashMap<String, ModelRate>>,
+}
+
+/// Expands `$body` once per backend with `$pool` bound to the reader pool and
+/// `$for_update` to the row-locking suffix that backend needs (none on SQLite).
+macro_rules! with_read {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { read: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+macro_rules! with_write {
+    ($store:expr, |$pool:ident, $for_update:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { write: $pool, .. } => {
+                let $for_update = "";
+                $body
+            }
+            $crate::store::Backend::Postgres($pool) => {
+                let $for_update = " FOR UPDATE";
+                $body
+            }
+        }
+    };
+    ($store:expr, |$pool:ident| $body:expr) => {
+        with_write!($store, |$pool, _for_update| $body)
+    };
+}
+pub(crate) use {with_read, with_write};
+
+impl Store {
+    /// Opens (creating if needed) the database and runs the migrations.
+    #[tracing::instrument(skip_all)]
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        let backend = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // WAL + NORMAL is durable across process crashes; a commit is on disk
+                // once the WAL is checkpointed or the OS flushes (power loss aside).
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
+                .disable_statement_logging();
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await?;
+            sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts.read_only(true))
+                .await?;
+            Backend::Sqlite { read, write }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?.disable_statement_logging();
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect_with(opts)
+                .await?;
+            sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+            Backend::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let mut store = Store {
+            backend,
+            rates: Arc::default(),
+        };
+        store.rates = Arc::new(store.load_rates().await?);
+        Ok(store)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    pub fn model_rate(&self, model: &str) -> Option<ModelRate> {
+        self.rates.get(model).copied()
+    }
+
+    async fn load_rates(&self) -> StoreResult<HashMap<String, ModelRate>> {
+        let rows: Vec<(String, i64, i64)> = with_read!(self, |pool| {
+            sqlx::query_as("SELECT model, input_per_mtok, output_per_mtok FROM model_rates")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(m, i, o)| {
+                (
+                    m,
+                    ModelRate {
+                        input_per_mtok: i,
+                        output_per_mtok: o,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Runs raw SQL: for tests that must prove what the database refuses, and for
+    /// tampering with rows behind the triggers' back.
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        Ok(with_write!(self, |pool| {
+            sqlx::raw_sql(sql).execute(pool).await?.rows_affected()
+        }))
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch: how both backends store instants.
+pub(crate) fn to_ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

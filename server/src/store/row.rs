@@ -1,0 +1,214 @@
+//! The stored form of a record: indexable projections of its detail, and its hash.
+
+use super::{from_ms, to_ms, NewEvent, StoreError};
+use app::model::{ActorType, Event, EventDetail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Every column of `events`, in table order.
+pub(crate) const COLUMNS: &str = "id, tenant_id, account_id, seq, kind, occurred_at, received_at, \
+    actor, actor_type, ip, user_agent, action, status, category, agent, model, subject, \
+    tokens_in, tokens_out, cost_micros, credits_micros, body, prev_hash, hash";
+
+/// The hash of "no previous record": the start of every tenant's chain.
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub account_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub occurred_at: i64,
+    pub received_at: i64,
+    pub actor: String,
+    pub actor_type: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub action: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub agent: Option<String>,
+    pub model: Option<String>,
+    pub subject: Option<String>,
+    pub tokens_in: Option<i64>,
+    pub tokens_out: Option<i64>,
+    pub cost_micros: Option<i64>,
+    pub credits_micros: Option<i64>,
+    pub body: String,
+    #[serde(skip)]
+    pub prev_hash: String,
+    #[serde(skip)]
+    pub hash: String,
+}
+
+/// What is stored whole in `body`: the detail and the sender's metadata.
+#[derive(Serialize, Deserialize)]
+struct Body {
+    detail: EventDetail,
+    metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Columns the console filters on, one meaning per kind (the kind is always in the filter).
+#[derive(Default)]
+struct Projection {
+    action: Option<String>,
+    status: Option<String>,
+    category: Option<String>,
+    agent: Option<String>,
+    model: Option<String>,
+    subject: Option<String>,
+    tokens_in: Option<i64>,
+    tokens_out: Option<i64>,
+    cost_micros: Option<i64>,
+    credits_micros: Option<i64>,
+}
+
+fn clamp(n: u64) -> Option<i64> {
+    Some(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+fn project(detail: &EventDetail) -> Projection {
+    match detail {
+        EventDetail::AiInteraction(a) => Projection {
+            action: Some(a.action.clone()),
+            status: Some(a.dlp.to_string()),
+            model: Some(a.model.clone()),
+            subject: a.resource.clone(),
+            tokens_in: clamp(a.input_tokens),
+            tokens_out: clamp(a.output_tokens),
+            cost_micros: a.cost.map(|c| c.micros()),
+            ..Projection::default()
+        },
+        EventDetail::Job(j) => Projection {
+            action: Some(j.job_type.clone()),
+            status: Some(j.status.as_str().to_owned()),
+            category: j.provider.clone(),
+            agent: Some(j.agent.clone()),
+            model: j.model.clone(),
+            subject: Some(j.job_id.clone()),
+            tokens_in: clamp(j.input_tokens),
+            tokens_out: clamp(j.output_tokens),
+            ..Projection::default()
+        },
+        EventDetail::Thread(t) => Projection {
+            action: Some(t.thread_type.as_str().to_owned()),
+            category: Some(t.source.as_str().to_owned()),
+            agent: t.agent.clone(),
+            subject: Some(t.thread_id.clone()),
+            ..Projection::default()
+        },
+        EventDetail::SystemEvent(s) => Projection {
+            action: Some(s.event_type.clone()),
+            status: Some(s.severity.as_str().to_owned()),
+            agent: s.agent.clone(),
+            ..Projection::default()
+        },
+        EventDetail::AdminAction(a) => Projection {
+            action: Some(a.action.clone()),
+            category: Some(a.resource_type.clone()),
+            subject: a.resource_id.clone(),
+            ..Projection::default()
+        },
+        EventDetail::CreditUsage(c) => Projection {
+            agent: Some(c.ai_worker.clone()),
+            credits_micros: Some(c.credits_consumed.micros()),
+            ..Projection::default()
+        },
+    }
+}
+
+impl EventRow {
+    /// Builds the row for `event` at position `seq` of `tenant_id`'s chain after `prev_hash`.
+    pub fn new(
+        tenant_id: &str,
+        event: &NewEvent,
+        seq: i64,
+        received_at: i64,
+        prev_hash: &str,
+    ) -> Result<EventRow, StoreError> {
+        let body = serde_json::to_string(&Body {
+            detail: event.detail.clone(),
+            metadata: event.metadata.clone(),
+        })
+        .map_err(|e| StoreError::Corrupt {
+            id: event.id.to_string(),
+            reason: e.to_string(),
+        })?;
+        let p = project(&event.detail);
+        let mut row = EventRow {
+            id: event.id.to_string(),
+            tenant_id: tenant_id.to_owned(),
+            account_id: event.account_id.clone(),
+            seq,
+            kind: event.detail.kind().as_str().to_owned(),
+            occurred_at: to_ms(event.occurred_at),
+            received_at,
+            actor: event.actor.clone(),
+            actor_type: event.actor_type.as_str().to_owned(),
+            ip: event.ip.clone(),
+            user_agent: event.user_agent.clone(),
+            action: p.action,
+            status: p.status,
+            category: p.category,
+            agent: p.agent,
+            model: p.model,
+            subject: p.subject,
+            tokens_in: p.tokens_in,
+            tokens_out: p.tokens_out,
+            cost_micros: p.cost_micros,
+            credits_micros: p.credits_micros,
+            body,
+            prev_hash: prev_hash.to_owned(),
+            hash: String::new(),
+        };
+        row.hash = row.compute_hash();
+        Ok(row)
+    }
+
+    /// SHA-256 over the previous hash, a newline, and the canonical encoding:
+    /// a JSON object of every column but the two hashes, in table order.
+    pub fn compute_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(self.prev_hash.as_bytes());
+        hasher.update(b"\n");
+        // Serialising a struct of strings and integers cannot fail.
+        if let Ok(canonical) = serde_json::to_vec(self) {
+            hasher.update(&canonical);
+        }
+        hex::encode(hasher.finalize())
+    }
+
+    /// The typed record; fails only if the stored row is not one Vigil wrote.
+    pub fn into_event(self) -> Result<Event, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: self.id.clone(),
+            reason,
+        };
+        let body: Body = serde_json::from_str(&self.body).map_err(|e| corrupt(e.to_string()))?;
+        let id = self
+            .id
+            .parse()
+            .map_err(|_| corrupt("id is not a UUID".into()))?;
+        let actor_type: ActorType = self
+            .actor_type
+            .parse()
+            .map_err(|_| corrupt("unknown actor type".into()))?;
+        Ok(Event {
+            id,
+            tenant_id: self.tenant_id,
+            account_id: self.account_id,
+            seq: self.seq,
+            occurred_at: from_ms(self.occurred_at),
+            received_at: from_ms(self.received_at),
+            actor: self.actor,
+            actor_type,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            metadata: body.metadata,
+            detail: body.detail,
+            hash: self.hash,
+        })
+    }
+}

@@ -1,0 +1,104 @@
+use crate::common::{ai, spawn_app, Backend, TestApp};
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn fill(app: &TestApp, n: usize) {
+    let batch: Vec<Value> = (0..n).map(|i| ai("a1", &format!("user{i}"))).collect();
+    let (s, body) = app.post_events(&app.key, &Value::Array(batch)).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+}
+
+async fn updates_and_deletes_are_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    fill(&app, 3).await;
+    for sql in [
+        "UPDATE events SET actor = 'mallory'",
+        "DELETE FROM events WHERE seq = 2",
+        "DELETE FROM events",
+    ] {
+        let err = app.store.execute_raw(sql).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    if matches!(b, Backend::Postgres) {
+        let err = app.store.execute_raw("TRUNCATE events").await.expect_err("truncate");
+        assert!(err.to_string().contains("append-only"), "{err}");
+    }
+    let report = app.store.verify("t1").await.expect("verify");
+    assert_eq!((report.records, report.failure), (3, None));
+}
+
+/// Runs `sql` with the append-only triggers out of the way, as an attacker with DBA rights would.
+async fn behind_the_triggers(app: &TestApp, b: Backend, sql: &str) {
+    let wrapped = match b {
+        Backend::Sqlite => format!(
+            "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; {sql}; \
+             CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END; \
+             CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+        ),
+        Backend::Postgres => format!(
+            "ALTER TABLE events DISABLE TRIGGER events_no_update_delete; {sql}; \
+             ALTER TABLE events ENABLE TRIGGER events_no_update_delete;"
+        ),
+    };
+    app.store.execute_raw(&wrapped).await.expect("tamper");
+}
+
+async fn verify_names_an_altered_record(b: Backend) {
+    let app = spawn_app(b).await;
+    fill(&app, 5).await;
+    assert_eq!(app.store.verify("t1").await.expect("verify").failure, None);
+    behind_the_triggers(&app, b, "UPDATE events SET tokens_in = 1 WHERE seq = 3").await;
+    let report = app.store.verify("t1").await.expect("verify");
+    let failure = report.failure.expect("tampering caught");
+    assert_eq!(failure.seq, 3);
+    assert!(failure.reason.contains("altered"), "{}", failure.reason);
+    // Other tenants' chains are unaffected.
+    assert_eq!(app.store.verify("t2").await.expect("verify").failure, None);
+}
+
+async fn verify_catches_a_body_edit(b: Backend) {
+    let app = spawn_app(b).await;
+    fill(&app, 4).await;
+    behind_the_triggers(&app, b, "UPDATE events SET body = REPLACE(body, 'chat:conv_abc123', 'chat:conv_other') WHERE seq = 2").await;
+    let failure = app.store.verify("t1").await.expect("verify").failure.expect("caught");
+    assert_eq!(failure.seq, 2);
+}
+
+async fn verify_catches_removed_records(b: Backend) {
+    let app = spawn_app(b).await;
+    fill(&app, 5).await;
+    behind_the_triggers(&app, b, "DELETE FROM events WHERE seq = 2").await;
+    let failure = app.store.verify("t1").await.expect("verify").failure.expect("gap caught");
+    assert_eq!(failure.seq, 2);
+    assert!(failure.reason.contains("removed"), "{}", failure.reason);
+
+    let app = spawn_app(b).await;
+    fill(&app, 5).await;
+    behind_the_triggers(&app, b, "DELETE FROM events WHERE seq = 5").await;
+    let failure = app.store.verify("t1").await.expect("verify").failure.expect("tail cut caught");
+    assert!(failure.reason.contains("head"), "{}", failure.reason);
+}
+
+async fn seed_verifies(b: Backend) {
+    let app = spawn_app(b).await;
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").expect("time").to_utc();
+    let report = vigil::seed::seed(&app.store, 400, 7, now).await.expect("seed");
+    assert_eq!(report.stored, 400);
+    // The same seed and instant give the same records: nothing new is stored.
+    let again = vigil::seed::seed(&app.store, 400, 7, now).await.expect("seed");
+    assert_eq!((again.stored, again.duplicates), (0, 400));
+    for tenant in ["acme", "globex"] {
+        let r = app.store.verify(tenant).await.expect("verify");
+        assert_eq!(r.failure, None, "{tenant}");
+        assert!(r.records > 0);
+    }
+}
+
+on_both_backends!(
+    updates_and_deletes_are_refused,
+    verify_names_an_altered_record,
+    verify_catches_a_body_edit,
+    verify_catches_removed_records,
+    seed_verifies,
+);

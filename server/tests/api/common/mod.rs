@@ -1,0 +1,200 @@
+//! Test harness: the real server on a random port, over a fresh database of either backend.
+
+#![allow(dead_code)]
+
+use app::model::Role;
+use reqwest::{redirect::Policy, Client, Response, StatusCode};
+use serde_json::Value;
+use std::sync::Arc;
+use vigil::{auth, config::Config, store::NewUser, store::Store, AppState};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub client: Client,
+    /// Tenant `t1`, all accounts (`a1`, `a2`).
+    pub key: String,
+    /// Tenant `t1`, bound to account `a2`.
+    pub key_a2: String,
+    /// Tenant `t2` (account `b1`).
+    pub key_t2: String,
+}
+
+pub const PASSWORD: &str = "correct-horse-battery";
+/// Small, so the 413 test need not send megabytes.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+async fn fresh_database(backend: Backend) -> String {
+    let name = format!("vigil_test_{}", uuid::Uuid::now_v7().simple());
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            format!("sqlite:{}", path.display())
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("VIGIL_TEST_PG_URL").expect(
+                "VIGIL_TEST_PG_URL must name a PostgreSQL server for the postgres tests \
+                 (scripts/test.sh starts one)",
+            );
+            let pool = sqlx::PgPool::connect(&admin).await.expect("connect to test PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .expect("create test database");
+            pool.close().await;
+            let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let url = fresh_database(backend).await;
+    let store = Store::connect(&url).await.expect("open store");
+    let now = chrono::Utc::now().timestamp_millis();
+    for (tenant, accounts) in [("t1", &["a1", "a2"][..]), ("t2", &["b1"][..])] {
+        store.create_tenant(tenant, tenant, now).await.expect("tenant");
+        for a in accounts {
+            store.create_account(a, tenant, a, now).await.expect("account");
+        }
+    }
+    let hash = auth::password::hash(PASSWORD).expect("hash");
+    for (id, tenant, email, role, account) in [
+        ("u1", "t1", "tenant@t1.test", Role::TenantAdmin, None),
+        ("u2", "t1", "a1@t1.test", Role::AccountAdmin, Some("a1")),
+        ("u3", "t2", "tenant@t2.test", Role::TenantAdmin, None),
+    ] {
+        store
+            .create_user(
+                NewUser { id, tenant_id: tenant, email, password_hash: &hash, role, account_id: account },
+                now,
+            )
+            .await
+            .expect("user");
+    }
+    let key = |tenant: &'static str, account: Option<&'static str>| {
+        let store = store.clone();
+        async move {
+            auth::api_key::create_key(&store, tenant, account, "test")
+                .await
+                .expect("key")
+                .plaintext
+        }
+    };
+    let (k1, k2, k3) = (key("t1", None).await, key("t1", Some("a2")).await, key("t2", None).await);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let config = Config { addr, body_limit: BODY_LIMIT, ..Config::default() };
+    let state = AppState {
+        leptos_options: vigil::config::leptos_options(addr, "target/site"),
+        store: store.clone(),
+        config: Arc::new(config),
+    };
+    tokio::spawn(vigil::serve(listener, state));
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        client: Client::builder().redirect(Policy::none()).build().expect("client"),
+        key: k1,
+        key_a2: k2,
+        key_t2: k3,
+    }
+}
+
+impl TestApp {
+    pub async fn post_events(&self, key: &str, body: &Value) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/events", self.base))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        json_of(r).await
+    }
+
+    pub async fn post_raw(&self, key: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+        let mut r = self
+            .client
+            .post(format!("{}/api/v1/events", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(k) = key {
+            r = r.bearer_auth(k);
+        }
+        json_of(r.send().await.expect("request")).await
+    }
+
+    pub async fn get_events(&self, key: &str, query: &str) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .get(format!("{}/api/v1/events?{query}", self.base))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request");
+        json_of(r).await
+    }
+
+    /// Signs in and returns the session cookie (`name=value`).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Option<String> {
+        let r = self
+            .client
+            .post(format!("{}/auth/login", self.base))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        r.headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+    }
+
+    pub async fn page(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut r = self.client.get(format!("{}{path}", self.base));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send().await.expect("page")
+    }
+}
+
+pub async fn json_of(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, value)
+}
+
+pub fn ai(account: &str, user: &str) -> Value {
+    serde_json::json!({
+        "kind": "ai_interaction", "account_id": account, "user": user,
+        "action": "chat.completion", "resource": "chat:conv_abc123", "model": "gpt-4o",
+        "input_tokens": 1000, "output_tokens": 500, "dlp": "clean",
+        "ip": "203.0.113.7", "user_agent": "test/1"
+    })
+}
+
+/// Runs each listed `async fn(Backend)` as one test per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )+
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name($crate::common::Backend::Postgres).await } )+
+        }
+    };
+}

@@ -1,0 +1,87 @@
+use crate::common::{ai, spawn_app, Backend, PASSWORD};
+use crate::on_both_backends;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn console_requires_sign_in(b: Backend) {
+    let app = spawn_app(b).await;
+    let r = app.page("/", None).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login");
+    let r = app.page("/login", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("html").contains("Sign in"));
+    let r = app.page("/login?error=invalid", None).await;
+    assert!(r.text().await.expect("html").contains("Wrong email or password"));
+}
+
+async fn wrong_password_is_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let r = app
+        .client
+        .post(format!("{}/auth/login", app.base))
+        .form(&[("email", "tenant@t1.test"), ("password", "nope")])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/login?error=invalid");
+    assert!(r.headers().get("set-cookie").is_none());
+}
+
+async fn page_lists_ingested_records_of_the_viewers_scope(b: Backend) {
+    let app = spawn_app(b).await;
+    let (s, _) = app
+        .post_events(&app.key, &json!([ai("a1", "alice-in-a1"), ai("a2", "bob-in-a2")]))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.post_events(&app.key_t2, &ai("b1", "carol-in-t2")).await;
+
+    let tenant = app.sign_in("tenant@t1.test", PASSWORD).await.expect("session cookie");
+    assert!(tenant.starts_with("vigil_session="));
+    let html = app.page("/", Some(&tenant)).await.text().await.expect("html");
+    assert!(html.contains("alice-in-a1") && html.contains("bob-in-a2"), "{html}");
+    assert!(!html.contains("carol-in-t2"), "another tenant's record leaked");
+
+    let account = app.sign_in("a1@t1.test", PASSWORD).await.expect("cookie");
+    let html = app.page("/", Some(&account)).await.text().await.expect("html");
+    assert!(html.contains("alice-in-a1"));
+    assert!(!html.contains("bob-in-a2"), "another account's record leaked");
+
+    // Signing out ends the session on the server, not just in the browser.
+    let r = app
+        .client
+        .post(format!("{}/auth/logout", app.base))
+        .header("cookie", &account)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.headers()["location"], "/login");
+    let r = app.page("/", Some(&account)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+async fn server_function_refuses_anonymous_callers(b: Backend) {
+    let app = spawn_app(b).await;
+    app.post_events(&app.key, &ai("a1", "secret-user")).await;
+    let r = app
+        .client
+        .post(format!("{}{}", app.base, <app::api::RecentEvents as leptos::server_fn::ServerFn>::PATH))
+        .form(&[("kind", "")])
+        .send()
+        .await
+        .expect("server fn");
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    assert!(!text.contains("secret-user"), "{text}");
+    assert_ne!(status, StatusCode::NOT_FOUND, "the server function exists");
+    assert!(!status.is_success(), "{status} {text}");
+    assert!(text.contains("not signed in"), "{text}");
+}
+
+on_both_backends!(
+    console_requires_sign_in,
+    wrong_password_is_refused,
+    page_lists_ingested_records_of_the_viewers_scope,
+    server_function_refuses_anonymous_callers,
+);

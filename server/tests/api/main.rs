@@ -1,0 +1,9 @@
+//! API tests: each starts the real server on a random port with a fresh database,
+//! and runs once on SQLite and once on PostgreSQL.
+
+mod common;
+
+mod chain;
+mod console;
+mod ingest;
+mod pull;
