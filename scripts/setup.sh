@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Vigil's build and tests need, skipping whatever is already there.
 # Debian with Rust (rustup) is assumed; run as root or with sudo available.
+# `setup.sh serve` skips what only the tests need (chromium, PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+purpose=${1:-test}
 
 CARGO_LEPTOS_VERSION=0.3.10
 # Must equal the wasm-bindgen crate version pinned in Cargo.toml.
@@ -12,10 +14,12 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 
 missing=()
-command -v chromium >/dev/null || missing+=(chromium)
-[ -x /usr/lib/postgresql/*/bin/initdb ] 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v node >/dev/null || missing+=(nodejs npm)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v python3 >/dev/null || missing+=(python3)
+if [ "$purpose" = test ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "apt-get install ${missing[*]}"
   as_root apt-get update -qq

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    StaticSegment,
+    SsrMode, StaticSegment,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -36,12 +36,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated (tests wait on it).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/vigil.css"/>
         <Title text="Vigil audit log"/>
         <Router>
             <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                <Route path=StaticSegment("") view=pages::events::EventsPage/>
+                // Async: the whole page, data included, is in the first HTML response,
+                // so it reads right without JavaScript (and for curl).
+                <Route path=StaticSegment("") view=pages::events::EventsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("login") view=pages::login::LoginPage/>
             </Routes>
         </Router>

@@ -332,7 +332,8 @@ impl Generator<'_> {
                     self.rng.gen_range(200..8000_u64),
                     self.rng.gen_range(50..3000_u64),
                 );
-                let mut t = at;
+                // The job's life ends by `at` at the latest, so no record lies in the future.
+                let mut t = at - Duration::seconds(90);
                 statuses
                     .into_iter()
                     .map(|status| {

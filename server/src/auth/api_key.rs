@@ -2,7 +2,11 @@
 //! and optionally one account.
 
 use super::{random_token, secret_digest};
-use crate::{ingest::ApiError, store::Store, AppState};
+use crate::{
+    ingest::ApiError,
+    store::{NewApiKey, Store},
+    AppState,
+};
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 /// The authenticated caller of the HTTP API.
@@ -41,17 +45,15 @@ pub async fn create_key(
     let plaintext = format!("vgl_{prefix}_{}", random_token(32));
     let id = uuid::Uuid::now_v7().to_string();
     let now = chrono::Utc::now().timestamp_millis();
-    store
-        .insert_api_key(
-            &id,
-            &prefix,
-            &secret_digest(&plaintext),
-            tenant_id,
-            account_id,
-            name,
-            now,
-        )
-        .await?;
+    let key = NewApiKey {
+        id: &id,
+        prefix: &prefix,
+        secret_hash: &secret_digest(&plaintext),
+        tenant_id,
+        account_id,
+        name,
+    };
+    store.insert_api_key(key, now).await?;
     Ok(CreatedKey {
         id,
         prefix,

@@ -249,7 +249,8 @@ impl Store {
     ) -> StoreResult<(Vec<Event>, Option<Cursor>)> {
         let limit = query.limit.clamp(1, 1000);
         let mut rows: Vec<EventRow> = with_read!(self, |pool| {
-            let mut q = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE tenant_id = "));
+            let mut q =
+                QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE tenant_id = "));
             push_list_filters(&mut q, scope, query, limit);
             q.build_query_as().fetch_all(pool).await?
         });

@@ -22,6 +22,15 @@ pub struct UserLogin {
     pub disabled_at: Option<i64>,
 }
 
+pub struct NewApiKey<'a> {
+    pub id: &'a str,
+    pub prefix: &'a str,
+    pub secret_hash: &'a str,
+    pub tenant_id: &'a str,
+    pub account_id: Option<&'a str>,
+    pub name: &'a str,
+}
+
 pub struct NewUser<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
@@ -86,27 +95,18 @@ impl Store {
         Ok(found.is_some())
     }
 
-    pub async fn insert_api_key(
-        &self,
-        id: &str,
-        prefix: &str,
-        secret_hash: &str,
-        tenant_id: &str,
-        account_id: Option<&str>,
-        name: &str,
-        now_ms: i64,
-    ) -> StoreResult<()> {
+    pub async fn insert_api_key(&self, key: NewApiKey<'_>, now_ms: i64) -> StoreResult<()> {
         with_write!(self, |pool| {
             sqlx::query(
                 "INSERT INTO api_keys (id, prefix, secret_hash, tenant_id, account_id, name, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
-            .bind(id)
-            .bind(prefix)
-            .bind(secret_hash)
-            .bind(tenant_id)
-            .bind(account_id)
-            .bind(name)
+            .bind(key.id)
+            .bind(key.prefix)
+            .bind(key.secret_hash)
+            .bind(key.tenant_id)
+            .bind(key.account_id)
+            .bind(key.name)
             .bind(now_ms)
             .execute(pool)
             .await?;

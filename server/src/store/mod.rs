@@ -11,7 +11,7 @@ mod row;
 
 pub use chain::{VerifyFailure, VerifyReport};
 pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order};
-pub use identity::{ApiKeyRecord, NewUser, UserLogin};
+pub use identity::{ApiKeyRecord, NewApiKey, NewUser, UserLogin};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},

@@ -21,7 +21,11 @@ async fn updates_and_deletes_are_refused(b: Backend) {
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
     if matches!(b, Backend::Postgres) {
-        let err = app.store.execute_raw("TRUNCATE events").await.expect_err("truncate");
+        let err = app
+            .store
+            .execute_raw("TRUNCATE events")
+            .await
+            .expect_err("truncate");
         assert!(err.to_string().contains("append-only"), "{err}");
     }
     let report = app.store.verify("t1").await.expect("verify");
@@ -61,7 +65,13 @@ async fn verify_catches_a_body_edit(b: Backend) {
     let app = spawn_app(b).await;
     fill(&app, 4).await;
     behind_the_triggers(&app, b, "UPDATE events SET body = REPLACE(body, 'chat:conv_abc123', 'chat:conv_other') WHERE seq = 2").await;
-    let failure = app.store.verify("t1").await.expect("verify").failure.expect("caught");
+    let failure = app
+        .store
+        .verify("t1")
+        .await
+        .expect("verify")
+        .failure
+        .expect("caught");
     assert_eq!(failure.seq, 2);
 }
 
@@ -69,24 +79,42 @@ async fn verify_catches_removed_records(b: Backend) {
     let app = spawn_app(b).await;
     fill(&app, 5).await;
     behind_the_triggers(&app, b, "DELETE FROM events WHERE seq = 2").await;
-    let failure = app.store.verify("t1").await.expect("verify").failure.expect("gap caught");
+    let failure = app
+        .store
+        .verify("t1")
+        .await
+        .expect("verify")
+        .failure
+        .expect("gap caught");
     assert_eq!(failure.seq, 2);
     assert!(failure.reason.contains("removed"), "{}", failure.reason);
 
     let app = spawn_app(b).await;
     fill(&app, 5).await;
     behind_the_triggers(&app, b, "DELETE FROM events WHERE seq = 5").await;
-    let failure = app.store.verify("t1").await.expect("verify").failure.expect("tail cut caught");
+    let failure = app
+        .store
+        .verify("t1")
+        .await
+        .expect("verify")
+        .failure
+        .expect("tail cut caught");
     assert!(failure.reason.contains("head"), "{}", failure.reason);
 }
 
 async fn seed_verifies(b: Backend) {
     let app = spawn_app(b).await;
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").expect("time").to_utc();
-    let report = vigil::seed::seed(&app.store, 400, 7, now).await.expect("seed");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+        .expect("time")
+        .to_utc();
+    let report = vigil::seed::seed(&app.store, 400, 7, now)
+        .await
+        .expect("seed");
     assert_eq!(report.stored, 400);
     // The same seed and instant give the same records: nothing new is stored.
-    let again = vigil::seed::seed(&app.store, 400, 7, now).await.expect("seed");
+    let again = vigil::seed::seed(&app.store, 400, 7, now)
+        .await
+        .expect("seed");
     assert_eq!((again.stored, again.duplicates), (0, 400));
     for tenant in ["acme", "globex"] {
         let r = app.store.verify(tenant).await.expect("verify");

@@ -12,7 +12,11 @@ async fn console_requires_sign_in(b: Backend) {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.expect("html").contains("Sign in"));
     let r = app.page("/login?error=invalid", None).await;
-    assert!(r.text().await.expect("html").contains("Wrong email or password"));
+    assert!(r
+        .text()
+        .await
+        .expect("html")
+        .contains("Wrong email or password"));
 }
 
 async fn wrong_password_is_refused(b: Backend) {
@@ -32,21 +36,46 @@ async fn wrong_password_is_refused(b: Backend) {
 async fn page_lists_ingested_records_of_the_viewers_scope(b: Backend) {
     let app = spawn_app(b).await;
     let (s, _) = app
-        .post_events(&app.key, &json!([ai("a1", "alice-in-a1"), ai("a2", "bob-in-a2")]))
+        .post_events(
+            &app.key,
+            &json!([ai("a1", "alice-in-a1"), ai("a2", "bob-in-a2")]),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED);
     app.post_events(&app.key_t2, &ai("b1", "carol-in-t2")).await;
 
-    let tenant = app.sign_in("tenant@t1.test", PASSWORD).await.expect("session cookie");
+    let tenant = app
+        .sign_in("tenant@t1.test", PASSWORD)
+        .await
+        .expect("session cookie");
     assert!(tenant.starts_with("vigil_session="));
-    let html = app.page("/", Some(&tenant)).await.text().await.expect("html");
-    assert!(html.contains("alice-in-a1") && html.contains("bob-in-a2"), "{html}");
-    assert!(!html.contains("carol-in-t2"), "another tenant's record leaked");
+    let html = app
+        .page("/", Some(&tenant))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("alice-in-a1") && html.contains("bob-in-a2"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("carol-in-t2"),
+        "another tenant's record leaked"
+    );
 
     let account = app.sign_in("a1@t1.test", PASSWORD).await.expect("cookie");
-    let html = app.page("/", Some(&account)).await.text().await.expect("html");
+    let html = app
+        .page("/", Some(&account))
+        .await
+        .text()
+        .await
+        .expect("html");
     assert!(html.contains("alice-in-a1"));
-    assert!(!html.contains("bob-in-a2"), "another account's record leaked");
+    assert!(
+        !html.contains("bob-in-a2"),
+        "another account's record leaked"
+    );
 
     // Signing out ends the session on the server, not just in the browser.
     let r = app
@@ -66,7 +95,11 @@ async fn server_function_refuses_anonymous_callers(b: Backend) {
     app.post_events(&app.key, &ai("a1", "secret-user")).await;
     let r = app
         .client
-        .post(format!("{}{}", app.base, <app::api::RecentEvents as leptos::server_fn::ServerFn>::PATH))
+        .post(format!(
+            "{}{}",
+            app.base,
+            <app::api::RecentEvents as leptos::server_fn::ServerFn>::PATH
+        ))
         .form(&[("kind", "")])
         .send()
         .await

@@ -42,7 +42,12 @@ async fn batch_is_stored_in_order(b: Backend) {
     let (s, body) = app.post_events(&app.key, &batch).await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     assert_eq!(body["stored"], 6);
-    let seqs: Vec<i64> = body["events"].as_array().expect("events").iter().filter_map(|o| o["seq"].as_i64()).collect();
+    let seqs: Vec<i64> = body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|o| o["seq"].as_i64())
+        .collect();
     assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
     let (_, page) = app.get_events(&app.key, "kind=credit_usage").await;
     assert_eq!(page["events"][0]["credits_consumed"], "12.5");
@@ -57,18 +62,45 @@ async fn invalid_record_rejects_whole_batch_naming_field(b: Backend) {
     let app = spawn_app(b).await;
     app.post_events(&app.key, &ai("a1", "first")).await;
     let cases: Vec<(Value, &str)> = vec![
-        (json!([ai("a1", "x"), {"kind":"job","account_id":"a1","job_id":"j","status":"paused","agent":"a","job_type":"t"}]), "[1].status"),
-        (json!([ai("a1", "x"), {"kind":"telemetry","account_id":"a1"}]), "[1].kind"),
+        (
+            json!([ai("a1", "x"), {"kind":"job","account_id":"a1","job_id":"j","status":"paused","agent":"a","job_type":"t"}]),
+            "[1].status",
+        ),
+        (
+            json!([ai("a1", "x"), {"kind":"telemetry","account_id":"a1"}]),
+            "[1].kind",
+        ),
         (json!([ai("a1", "x"), {"account_id":"a1"}]), "[1]"),
-        (json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","input_tokens":-5}]), "[0].input_tokens"),
+        (
+            json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","input_tokens":-5}]),
+            "[0].input_tokens",
+        ),
         (json!([ai("a1", "x"), ai("zz", "x")]), "[1].account_id"),
         (json!([ai("b1", "x")]), "[0].account_id"),
-        (json!([{"kind":"system_event","account_id":"a1","type":"x","severity":"fatal","description":"d"}]), "[0].severity"),
-        (json!([{"kind":"thread","account_id":"a1","thread_id":"t","source":"fax","type":"chat"}]), "[0].source"),
-        (json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","occurred_at":"2999-01-01T00:00:00Z"}]), "[0].occurred_at"),
-        (json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","cost":0.1234567}]), "[0].cost"),
-        (json!([{"kind":"admin_action","account_id":"a1","action":"update","resource_type":"role","event_name":"x","colour":"red"}]), "[0].colour"),
-        (json!({"kind":"job","account_id":"a1","job_id":"j","status":"queued","agent":"a"}), "body"),
+        (
+            json!([{"kind":"system_event","account_id":"a1","type":"x","severity":"fatal","description":"d"}]),
+            "[0].severity",
+        ),
+        (
+            json!([{"kind":"thread","account_id":"a1","thread_id":"t","source":"fax","type":"chat"}]),
+            "[0].source",
+        ),
+        (
+            json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","occurred_at":"2999-01-01T00:00:00Z"}]),
+            "[0].occurred_at",
+        ),
+        (
+            json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","cost":0.1234567}]),
+            "[0].cost",
+        ),
+        (
+            json!([{"kind":"admin_action","account_id":"a1","action":"update","resource_type":"role","event_name":"x","colour":"red"}]),
+            "[0].colour",
+        ),
+        (
+            json!({"kind":"job","account_id":"a1","job_id":"j","status":"queued","agent":"a"}),
+            "body",
+        ),
         (json!([]), "body"),
         (json!("text"), "body"),
         (json!([7]), "[0]"),
@@ -81,24 +113,51 @@ async fn invalid_record_rejects_whole_batch_naming_field(b: Backend) {
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     // The missing-field message names the field even when the path is the record.
-    let (_, body) = app.post_events(&app.key, &json!({"kind":"job","account_id":"a1","job_id":"j","status":"queued","agent":"a"})).await;
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("job_type")), "{body}");
-    assert_eq!(count(&app, &app.key).await, 1, "nothing of a rejected batch is stored");
+    let (_, body) = app
+        .post_events(
+            &app.key,
+            &json!({"kind":"job","account_id":"a1","job_id":"j","status":"queued","agent":"a"}),
+        )
+        .await;
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("job_type")),
+        "{body}"
+    );
+    assert_eq!(
+        count(&app, &app.key).await,
+        1,
+        "nothing of a rejected batch is stored"
+    );
 
     let (s, body) = app.post_raw(Some(&app.key), "{not json").await;
-    assert_eq!((s, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("body")));
+    assert_eq!(
+        (s, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("body"))
+    );
     let big: Vec<Value> = (0..1001).map(|_| json!({})).collect();
     let (s, body) = app.post_events(&app.key, &Value::Array(big)).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(body["message"].as_str().is_some_and(|m| m.contains("at most 1000")));
+    assert!(body["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("at most 1000")));
     assert_eq!(count(&app, &app.key).await, 1);
 }
 
 async fn unauthenticated_calls_get_401(b: Backend) {
     let app = spawn_app(b).await;
     let (s, body) = app.post_raw(None, ai("a1", "x").to_string()).await;
-    assert_eq!((s, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
-    for bad in ["nope", "vgl_abc_def", &app.key.replace("vgl_", "vgx_"), &format!("{}x", app.key)] {
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    for bad in [
+        "nope",
+        "vgl_abc_def",
+        &app.key.replace("vgl_", "vgx_"),
+        &format!("{}x", app.key),
+    ] {
         let (s, _) = app.post_events(bad, &ai("a1", "x")).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{bad}");
         let (s, _) = app.get_events(bad, "").await;
@@ -106,7 +165,12 @@ async fn unauthenticated_calls_get_401(b: Backend) {
     }
     // A deactivated key stops working at once.
     let prefix = app.key.split('_').nth(1).expect("prefix");
-    let rec = app.store.api_key_by_prefix(prefix).await.expect("db").expect("key");
+    let rec = app
+        .store
+        .api_key_by_prefix(prefix)
+        .await
+        .expect("db")
+        .expect("key");
     assert!(app.store.revoke_api_key(&rec.id, 1).await.expect("revoke"));
     let (s, _) = app.post_events(&app.key, &ai("a1", "x")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
@@ -131,8 +195,13 @@ async fn client_ids_are_idempotent(b: Backend) {
     let mut e = ai("a1", "x");
     e["id"] = json!(id);
     let (s, first) = app.post_events(&app.key, &e).await;
-    assert_eq!((s, first["duplicate"].as_bool()), (StatusCode::CREATED, Some(false)));
-    let (s, again) = app.post_events(&app.key, &json!([e, e, ai("a1", "y")])).await;
+    assert_eq!(
+        (s, first["duplicate"].as_bool()),
+        (StatusCode::CREATED, Some(false))
+    );
+    let (s, again) = app
+        .post_events(&app.key, &json!([e, e, ai("a1", "y")]))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{again}");
     assert_eq!(again["stored"], 1);
     assert_eq!(again["events"][0]["duplicate"], true);
@@ -143,19 +212,31 @@ async fn client_ids_are_idempotent(b: Backend) {
     let mut other = ai("b1", "x");
     other["id"] = json!(id);
     let (s, body) = app.post_events(&app.key_t2, &other).await;
-    assert_eq!((s, body["field"].as_str()), (StatusCode::CONFLICT, Some("id")));
+    assert_eq!(
+        (s, body["field"].as_str()),
+        (StatusCode::CONFLICT, Some("id"))
+    );
 }
 
 async fn account_bound_key_writes_only_its_account(b: Backend) {
     let app = spawn_app(b).await;
     let (s, body) = app.post_events(&app.key_a2, &ai("a1", "x")).await;
-    assert_eq!((s, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("account_id")));
+    assert_eq!(
+        (s, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("account_id"))
+    );
     let mut no_account = ai("a1", "x");
-    no_account.as_object_mut().expect("object").remove("account_id");
+    no_account
+        .as_object_mut()
+        .expect("object")
+        .remove("account_id");
     let (s, _) = app.post_events(&app.key_a2, &no_account).await;
     assert_eq!(s, StatusCode::CREATED);
     let (s, body) = app.post_events(&app.key, &no_account).await;
-    assert_eq!((s, body["field"].as_str()), (StatusCode::BAD_REQUEST, Some("account_id")));
+    assert_eq!(
+        (s, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("account_id"))
+    );
     let (_, page) = app.get_events(&app.key_a2, "").await;
     assert_eq!(page["events"][0]["account_id"], "a2");
 }

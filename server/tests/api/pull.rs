@@ -19,15 +19,24 @@ async fn fill(app: &TestApp) -> Vec<Value> {
             e
         })
         .collect();
-    let (s, body) = app.post_events(&app.key, &Value::Array(records.clone())).await;
+    let (s, body) = app
+        .post_events(&app.key, &Value::Array(records.clone()))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = app.post_events(&app.key_t2, &ai("b1", "other-tenant")).await;
+    let (s, body) = app
+        .post_events(&app.key_t2, &ai("b1", "other-tenant"))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     records
 }
 
 fn ids(page: &Value) -> Vec<String> {
-    page["events"].as_array().expect("events").iter().filter_map(|e| e["id"].as_str().map(str::to_owned)).collect()
+    page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["id"].as_str().map(str::to_owned))
+        .collect()
 }
 
 async fn cursor_pages_cover_everything_once_newest_first(b: Backend) {
@@ -38,14 +47,24 @@ async fn cursor_pages_cover_everything_once_newest_first(b: Backend) {
         let (s, page) = app.get_events(&app.key, &query).await;
         assert_eq!(s, StatusCode::OK, "{page}");
         seen.extend(ids(&page));
-        times.extend(page["events"].as_array().expect("events").iter().filter_map(|e| e["occurred_at"].as_str().map(str::to_owned)));
+        times.extend(
+            page["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .filter_map(|e| e["occurred_at"].as_str().map(str::to_owned)),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => query = format!("limit=7&cursor={c}"),
             None => break,
         }
     }
     assert_eq!(seen.len(), 30);
-    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 30, "no record twice");
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>().len(),
+        30,
+        "no record twice"
+    );
     let mut sorted = times.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(times, sorted, "newest first");
@@ -57,9 +76,16 @@ async fn filters_by_kind_time_and_account(b: Backend) {
     fill(&app).await;
     let (_, jobs) = app.get_events(&app.key, "kind=job&limit=100").await;
     assert_eq!(ids(&jobs).len(), 10);
-    assert!(jobs["events"].as_array().expect("events").iter().all(|e| e["kind"] == "job"));
+    assert!(jobs["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .all(|e| e["kind"] == "job"));
     let (_, window) = app
-        .get_events(&app.key, "from=2026-01-10T12:10:00Z&until=2026-01-10T12:20:00Z&limit=100")
+        .get_events(
+            &app.key,
+            "from=2026-01-10T12:10:00Z&until=2026-01-10T12:20:00Z&limit=100",
+        )
         .await;
     assert_eq!(ids(&window).len(), 10, "from inclusive, until exclusive");
     let (_, a1) = app.get_events(&app.key, "account_id=a1&limit=100").await;
@@ -67,7 +93,11 @@ async fn filters_by_kind_time_and_account(b: Backend) {
     // The account-bound key sees its account only, whatever it asks for.
     let (_, bound) = app.get_events(&app.key_a2, "limit=100").await;
     assert_eq!(ids(&bound).len(), 15);
-    assert!(bound["events"].as_array().expect("events").iter().all(|e| e["account_id"] == "a2"));
+    assert!(bound["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .all(|e| e["account_id"] == "a2"));
     let (_, sneaky) = app.get_events(&app.key_a2, "account_id=a1&limit=100").await;
     assert_eq!(ids(&sneaky).len(), 0);
     // Other tenants' records never appear.
@@ -80,13 +110,21 @@ async fn after_seq_pulls_in_chain_order(b: Backend) {
     let app = spawn_app(b).await;
     fill(&app).await;
     let (_, first) = app.get_events(&app.key, "after_seq=0&limit=20").await;
-    let seqs: Vec<i64> = first["events"].as_array().expect("events").iter().filter_map(|e| e["seq"].as_i64()).collect();
+    let seqs: Vec<i64> = first["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["seq"].as_i64())
+        .collect();
     assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
     assert_eq!(first["next_after_seq"], 20);
     let (_, rest) = app.get_events(&app.key, "after_seq=20&limit=20").await;
     assert_eq!(ids(&rest).len(), 10);
     let (_, none) = app.get_events(&app.key, "after_seq=30").await;
-    assert_eq!((ids(&none).len(), none["next_after_seq"].as_i64()), (0, Some(30)));
+    assert_eq!(
+        (ids(&none).len(), none["next_after_seq"].as_i64()),
+        (0, Some(30))
+    );
 }
 
 async fn bad_parameters_name_the_field(b: Backend) {

@@ -42,7 +42,9 @@ async fn fresh_database(backend: Backend) -> String {
                 "VIGIL_TEST_PG_URL must name a PostgreSQL server for the postgres tests \
                  (scripts/test.sh starts one)",
             );
-            let pool = sqlx::PgPool::connect(&admin).await.expect("connect to test PostgreSQL");
+            let pool = sqlx::PgPool::connect(&admin)
+                .await
+                .expect("connect to test PostgreSQL");
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&pool)
                 .await
@@ -59,9 +61,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let store = Store::connect(&url).await.expect("open store");
     let now = chrono::Utc::now().timestamp_millis();
     for (tenant, accounts) in [("t1", &["a1", "a2"][..]), ("t2", &["b1"][..])] {
-        store.create_tenant(tenant, tenant, now).await.expect("tenant");
+        store
+            .create_tenant(tenant, tenant, now)
+            .await
+            .expect("tenant");
         for a in accounts {
-            store.create_account(a, tenant, a, now).await.expect("account");
+            store
+                .create_account(a, tenant, a, now)
+                .await
+                .expect("account");
         }
     }
     let hash = auth::password::hash(PASSWORD).expect("hash");
@@ -72,7 +80,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     ] {
         store
             .create_user(
-                NewUser { id, tenant_id: tenant, email, password_hash: &hash, role, account_id: account },
+                NewUser {
+                    id,
+                    tenant_id: tenant,
+                    email,
+                    password_hash: &hash,
+                    role,
+                    account_id: account,
+                },
                 now,
             )
             .await
@@ -87,11 +102,21 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
                 .plaintext
         }
     };
-    let (k1, k2, k3) = (key("t1", None).await, key("t1", Some("a2")).await, key("t2", None).await);
+    let (k1, k2, k3) = (
+        key("t1", None).await,
+        key("t1", Some("a2")).await,
+        key("t2", None).await,
+    );
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let config = Config { addr, body_limit: BODY_LIMIT, ..Config::default() };
+    let config = Config {
+        addr,
+        body_limit: BODY_LIMIT,
+        ..Config::default()
+    };
     let state = AppState {
         leptos_options: vigil::config::leptos_options(addr, "target/site"),
         store: store.clone(),
@@ -101,7 +126,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         store,
-        client: Client::builder().redirect(Policy::none()).build().expect("client"),
+        client: Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .expect("client"),
         key: k1,
         key_a2: k2,
         key_t2: k3,
@@ -121,7 +149,11 @@ impl TestApp {
         json_of(r).await
     }
 
-    pub async fn post_raw(&self, key: Option<&str>, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        key: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
         let mut r = self
             .client
             .post(format!("{}/api/v1/events", self.base))
@@ -173,7 +205,8 @@ impl TestApp {
 pub async fn json_of(r: Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.expect("body");
-    let value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    let value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, value)
 }
 

@@ -1,0 +1,106 @@
+import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const PASSWORD = 'vigil-demo';
+const key = () => readFileSync(join(__dirname, '..', '.e2e', 'key'), 'utf8').trim();
+
+// Console errors (failed hydration, 404 assets) fail the test.
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
+}
+
+test('a wrong password shows a clear message @ssr', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('admin@acme.test');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+  await expect(page).toHaveURL(/\/login\?error=invalid$/);
+});
+
+test('the tenant admin sees seeded records of every account @ssr', async ({ page, javaScriptEnabled }) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'admin@acme.test');
+  if (javaScriptEnabled) await hydrated(page);
+  const rows = page.locator('table.events tbody tr');
+  await expect(rows).toHaveCount(50);
+  await expect(page.locator('.viewer-scope')).toContainText('Acme Corp');
+  const accounts = new Set(await page.locator('table.events tbody tr td:nth-child(3)').allInnerTexts());
+  expect(accounts.size).toBeGreaterThan(1);
+  for (const a of accounts) expect(a).toMatch(/^acme-/);
+  await expect(page.getByRole('link', { name: 'Older records →' })).toBeVisible();
+  await page.screenshot({ path: `screenshots/records-${javaScriptEnabled ? 'hydrated' : 'ssr'}.png`, fullPage: false });
+  expect(errors).toEqual([]);
+});
+
+test('an account admin sees only their account', async ({ page }) => {
+  await signIn(page, 'prod-admin@acme.test');
+  await hydrated(page);
+  const accounts = await page.locator('table.events tbody tr td:nth-child(3)').allInnerTexts();
+  expect(accounts.length).toBeGreaterThan(0);
+  expect(new Set(accounts)).toEqual(new Set(['acme-prod']));
+});
+
+test('a record ingested over the API appears on the page', async ({ page, request }) => {
+  const marker = `e2e-${Date.now()}@acme.test`;
+  const res = await request.post('/api/v1/events', {
+    headers: { Authorization: `Bearer ${key()}` },
+    data: {
+      kind: 'ai_interaction', account_id: 'acme-support', user: marker, action: 'chat.completion',
+      resource: 'chat:conv_e2e', model: 'claude-sonnet-4', input_tokens: 900, output_tokens: 300, dlp: 'blocked:ssn',
+    },
+  });
+  expect(res.status()).toBe(201);
+  const body = await res.json();
+  expect(body.seq).toBeGreaterThan(0);
+
+  await signIn(page, 'admin@acme.test');
+  const row = page.locator(`tr[data-id="${body.id}"]`);
+  await expect(row).toContainText(marker);
+  await expect(row).toContainText('DLP blocked:ssn');
+});
+
+test('kind tabs navigate on the client and filter the list', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'admin@acme.test');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Job', exact: true }).click();
+  await expect(page).toHaveURL(/\?kind=job$/);
+  await expect(page.getByRole('link', { name: 'Job', exact: true })).toHaveClass(/active/);
+  const kinds = page.locator('table.events tbody tr td:nth-child(2)');
+  await expect(kinds.first()).toHaveText('Job');
+  expect(new Set(await kinds.allInnerTexts())).toEqual(new Set(['Job']));
+  await page.getByRole('link', { name: 'Older records →' }).click();
+  await expect(page).toHaveURL(/\?kind=job&cursor=/);
+  await expect(kinds.first()).toHaveText('Job');
+  await page.goBack();
+  await expect(page).toHaveURL(/\?kind=job$/);
+  await page.screenshot({ path: 'screenshots/jobs.png' });
+  expect(errors).toEqual([]);
+});
+
+test('signing out returns to the sign-in page', async ({ page }) => {
+  await signIn(page, 'admin@acme.test');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/login$/);
+});

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every test of Vigil: formatting, lints (ssr and hydrate), unit and API tests on
+# SQLite and a throw-away PostgreSQL, then Playwright against the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+
+# Compiled dependencies outlive the clone, so reruns (and CI on this machine) are faster.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/vigil-target}
+# binaryen's wasm-opt for the release build (see scripts/setup.sh).
+export PATH="$PWD/end2end/node_modules/.bin:$PATH"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy: server and app (ssr), app alone, frontend (hydrate, wasm32)"
+cargo clippy -p server --all-targets --locked -- -D warnings
+cargo clippy -p app --all-targets --locked -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "PostgreSQL"
+. scripts/pg.sh
+
+step "unit and API tests (SQLite and PostgreSQL)"
+cargo test -p app --locked
+cargo test -p server --locked
+
+step "release build (server + hydrate WASM)"
+cargo leptos build --release
+wasm=target/site/pkg/vigil.wasm
+echo "hydrate WASM: $(stat -c %s "$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzip"
+
+step "Playwright (Debian chromium) against the release build"
+export VIGIL_BIN="$CARGO_TARGET_DIR/release/vigil"
+(cd end2end && npx playwright test)
+echo
+echo "all tests passed"
