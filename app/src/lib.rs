@@ -2,6 +2,7 @@
 //! shared by the server (feature `ssr`) and the browser (feature `hydrate`).
 
 pub mod api;
+pub mod components;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -11,7 +12,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -50,6 +51,8 @@ pub fn App() -> impl IntoView {
                 // Async: the whole page, data included, is in the first HTML response,
                 // so it reads right without JavaScript (and for curl).
                 <Route path=StaticSegment("") view=pages::events::EventsPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("events"), ParamSegment("id")) view=pages::detail::DetailPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("keys") view=pages::keys::KeysPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("login") view=pages::login::LoginPage/>
             </Routes>
         </Router>

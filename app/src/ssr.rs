@@ -4,9 +4,9 @@
 //! context; it also resolves the session into a [`Viewer`] request extension, so
 //! server functions never take a tenant or account from the client.
 
-use crate::model::{EventKind, EventPage, Viewer};
+use crate::model::{AccountInfo, ApiKeyInfo, Event, EventKind, EventPage, NewKeyShown, Viewer};
 use leptos::prelude::*;
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc};
 
 /// A boxed future, so the trait stays object-safe without extra crates.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -19,18 +19,68 @@ pub enum BackendError {
         field: &'static str,
         message: String,
     },
+    #[error("not found")]
+    NotFound,
     #[error("the audit store is unavailable")]
     Unavailable,
+}
+
+/// Where a console request came from, for the self-audit.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// What the console lists: a kind, an account (within the viewer's scope), a page.
+#[derive(Clone, Debug, Default)]
+pub struct ListRequest {
+    pub kind: Option<EventKind>,
+    pub account: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
 }
 
 pub trait ConsoleBackend: Send + Sync + 'static {
     fn recent_events<'a>(
         &'a self,
         viewer: &'a Viewer,
-        kind: Option<EventKind>,
-        cursor: Option<String>,
-        limit: u32,
+        request: ListRequest,
     ) -> BoxFuture<'a, Result<EventPage, BackendError>>;
+
+    /// A record by id; another scope's record is `None`, exactly like a missing one.
+    fn event<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Event>, BackendError>>;
+
+    /// The accounts the viewer may see.
+    fn accounts<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+    ) -> BoxFuture<'a, Result<Vec<AccountInfo>, BackendError>>;
+
+    /// Keys within the viewer's reach: tenant admins all of the tenant's, account admins their accounts'.
+    fn api_keys<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+    ) -> BoxFuture<'a, Result<Vec<ApiKeyInfo>, BackendError>>;
+
+    fn create_api_key<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        origin: Origin,
+        name: String,
+        account: Option<String>,
+    ) -> BoxFuture<'a, Result<NewKeyShown, BackendError>>;
+
+    fn deactivate_api_key<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        origin: Origin,
+        id: String,
+    ) -> BoxFuture<'a, Result<(), BackendError>>;
 }
 
 /// Provided as Leptos context by the server.
@@ -44,12 +94,25 @@ pub async fn require_viewer() -> Result<Viewer, ServerFnError> {
     match viewer {
         Some(v) => Ok(v),
         None => {
-            leptos_axum::ResponseOptions::set_status(
-                &expect_context::<leptos_axum::ResponseOptions>(),
-                axum::http::StatusCode::UNAUTHORIZED,
-            );
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(axum::http::StatusCode::UNAUTHORIZED);
+            }
             Err(ServerFnError::new("not signed in"))
         }
+    }
+}
+
+/// The caller's address and user agent.
+pub async fn origin() -> Origin {
+    let peer: Option<axum::extract::ConnectInfo<SocketAddr>> = leptos_axum::extract().await.ok();
+    let headers: Option<axum::http::HeaderMap> = leptos_axum::extract().await.ok();
+    Origin {
+        ip: peer.map(|axum::extract::ConnectInfo(p)| p.ip().to_string()),
+        user_agent: headers
+            .as_ref()
+            .and_then(|h| h.get(axum::http::header::USER_AGENT))
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(1024).collect()),
     }
 }
 
@@ -58,8 +121,5 @@ pub fn backend() -> Result<SharedBackend, ServerFnError> {
 }
 
 pub fn to_server_error(e: BackendError) -> ServerFnError {
-    if let BackendError::Unavailable = e {
-        tracing::error!("console backend unavailable");
-    }
     ServerFnError::new(e.to_string())
 }

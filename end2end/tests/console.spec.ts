@@ -33,6 +33,7 @@ test('a wrong password shows a clear message @ssr', async ({ page }) => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
   await expect(page).toHaveURL(/\/login\?error=invalid$/);
+  await page.screenshot({ path: `screenshots/login-error.png` });
 });
 
 test('the tenant admin sees seeded records of every account @ssr', async ({ page, javaScriptEnabled }) => {
@@ -50,12 +51,75 @@ test('the tenant admin sees seeded records of every account @ssr', async ({ page
   expect(errors).toEqual([]);
 });
 
-test('an account admin sees only their account', async ({ page }) => {
+test('an account admin sees only their account, and no account selector', async ({ page }) => {
   await signIn(page, 'prod-admin@acme.test');
   await hydrated(page);
   const accounts = await page.locator('table.events tbody tr td:nth-child(3)').allInnerTexts();
   expect(accounts.length).toBeGreaterThan(0);
   expect(new Set(accounts)).toEqual(new Set(['acme-prod']));
+  await expect(page.getByLabel('Account')).toHaveCount(0);
+  await expect(page.locator('.viewer-scope')).toContainText('account_admin');
+});
+
+test('the tenant admin narrows to one account with the selector', async ({ page }) => {
+  await signIn(page, 'admin@acme.test');
+  await hydrated(page);
+  await page.getByLabel('Account').selectOption('acme-research');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/account=acme-research/);
+  const cells = page.locator('table.events tbody tr td:nth-child(3)');
+  await expect(cells.first()).toHaveText('acme-research');
+  expect(new Set(await cells.allInnerTexts())).toEqual(new Set(['acme-research']));
+  await page.screenshot({ path: 'screenshots/account-selector.png' });
+});
+
+test('another tenant admin sees only their tenant', async ({ page }) => {
+  await signIn(page, 'admin@globex.test');
+  await hydrated(page);
+  await expect(page.locator('.viewer-scope')).toContainText('Globex');
+  const accounts = new Set(await page.locator('table.events tbody tr td:nth-child(3)').allInnerTexts());
+  for (const a of accounts) expect(a).toMatch(/^globex-|tenant/);
+});
+
+test('a record opens in full, and sign-ins are on the record with IP', async ({ page }) => {
+  await signIn(page, 'admin@acme.test');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Admin action', exact: true }).click();
+  const signIn = page.locator('table.events tbody tr', { hasText: 'Signed in' }).first();
+  await expect(signIn).toContainText('admin@acme.test');
+  await signIn.locator('td.time a').click();
+  await expect(page).toHaveURL(/\/events\/[0-9a-f-]{36}$/);
+  await expect(page.locator('dl.fields')).toContainText('127.0.0.1');
+  await expect(page.locator('dl.fields')).toContainText('admin@acme.test (user)');
+  await page.screenshot({ path: 'screenshots/detail.png' });
+});
+
+test('API keys: create (shown once), use, deactivate', async ({ page, request }) => {
+  await signIn(page, 'prod-admin@acme.test');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await expect(page).toHaveURL(/\/keys$/);
+  await page.getByLabel('Name').fill('e2e-gateway');
+  await page.getByLabel('Account').selectOption('acme-prod');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = page.locator('code.secret');
+  await expect(secret).toHaveText(/^vgl_/);
+  const key = (await secret.innerText()).trim();
+  const res = await request.post('/api/v1/events', {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { kind: 'system_event', type: 'cron.fired', severity: 'info', description: 'from the e2e key' },
+  });
+  expect(res.status()).toBe(201);
+  const row = page.locator('tr', { hasText: 'e2e-gateway' });
+  await expect(row).toContainText('active');
+  await page.screenshot({ path: 'screenshots/keys.png' });
+  await row.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(row).toContainText('deactivated');
+  const again = await request.post('/api/v1/events', {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { kind: 'system_event', type: 'cron.fired', severity: 'info', description: 'refused' },
+  });
+  expect(again.status()).toBe(401);
 });
 
 test('a record ingested over the API appears on the page', async ({ page, request }) => {

@@ -57,7 +57,8 @@ CREATE TABLE chain_heads (
 CREATE TABLE events (
     id            TEXT PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants(id),
-    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    -- NULL: a tenant-level record (e.g. a tenant admin's own actions), seen by tenant admins only.
+    account_id    TEXT REFERENCES accounts(id),
     seq           BIGINT NOT NULL,
     kind          TEXT NOT NULL,
     occurred_at   BIGINT NOT NULL,
@@ -102,7 +103,10 @@ CREATE TABLE users (
     email           TEXT NOT NULL UNIQUE,
     password_hash   TEXT NOT NULL,
     created_at      BIGINT NOT NULL,
-    disabled_at     BIGINT
+    disabled_at     BIGINT,
+    -- Failed sign-ins since the last success; at 5 the user is locked for 15 minutes.
+    failed_logins   BIGINT NOT NULL DEFAULT 0,
+    locked_until    BIGINT
 );
 
 -- account_id NULL with role tenant_admin: the whole tenant.

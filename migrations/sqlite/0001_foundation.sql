@@ -57,7 +57,8 @@ CREATE TABLE chain_heads (
 CREATE TABLE events (
     id            TEXT PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants(id),
-    account_id    TEXT NOT NULL REFERENCES accounts(id),
+    -- NULL: a tenant-level record (e.g. a tenant admin's own actions), seen by tenant admins only.
+    account_id    TEXT REFERENCES accounts(id),
     seq           INTEGER NOT NULL,
     kind          TEXT NOT NULL,
     occurred_at   INTEGER NOT NULL,
@@ -101,7 +102,10 @@ CREATE TABLE users (
     email           TEXT NOT NULL UNIQUE,
     password_hash   TEXT NOT NULL,
     created_at      INTEGER NOT NULL,
-    disabled_at     INTEGER
+    disabled_at     INTEGER,
+    -- Failed sign-ins since the last success; at 5 the user is locked for 15 minutes.
+    failed_logins   INTEGER NOT NULL DEFAULT 0,
+    locked_until    INTEGER
 );
 
 -- account_id NULL with role tenant_admin: the whole tenant.

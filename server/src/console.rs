@@ -1,21 +1,57 @@
 //! The console's view of the store, handed to server functions as context.
+//! Every method takes the viewer's scope from the session, never from the client.
 
-use crate::store::{Cursor, EventQuery, Store};
-use app::model::{EventKind, EventPage, Viewer};
-use app::ssr::{BackendError, BoxFuture, ConsoleBackend};
+use crate::audit::{self, Change, Who};
+use crate::store::{from_ms, ApiKeyRow, Cursor, EventQuery, Store};
+use app::model::{AccountInfo, ActorType, ApiKeyInfo, Event, EventPage, NewKeyShown, Role, Viewer};
+use app::ssr::{BackendError, BoxFuture, ConsoleBackend, ListRequest, Origin};
+use serde_json::json;
 
 pub struct StoreBackend(pub Store);
+
+fn unavailable(e: impl std::fmt::Display) -> BackendError {
+    tracing::error!(error = %e, "console backend failed");
+    BackendError::Unavailable
+}
+
+fn who(viewer: &Viewer, origin: Origin) -> Who {
+    Who {
+        actor: viewer.email.clone(),
+        actor_type: ActorType::User,
+        ip: origin.ip,
+        user_agent: origin.user_agent,
+    }
+}
+
+fn key_info(k: ApiKeyRow) -> ApiKeyInfo {
+    ApiKeyInfo {
+        id: k.id,
+        prefix: k.prefix,
+        name: k.name,
+        account_id: k.account_id,
+        created_at: from_ms(k.created_at),
+        revoked_at: k.revoked_at.map(from_ms),
+    }
+}
+
+impl StoreBackend {
+    async fn keys_in_reach(&self, viewer: &Viewer) -> Result<Vec<ApiKeyRow>, BackendError> {
+        self.0
+            .api_keys_of(&viewer.scope.tenant_id, viewer.scope.accounts.as_deref())
+            .await
+            .map_err(unavailable)
+    }
+}
 
 impl ConsoleBackend for StoreBackend {
     fn recent_events<'a>(
         &'a self,
         viewer: &'a Viewer,
-        kind: Option<EventKind>,
-        cursor: Option<String>,
-        limit: u32,
+        request: ListRequest,
     ) -> BoxFuture<'a, Result<EventPage, BackendError>> {
         Box::pin(async move {
-            let cursor = cursor
+            let cursor = request
+                .cursor
                 .map(|c| {
                     Cursor::decode(&c).ok_or(BackendError::Invalid {
                         field: "cursor",
@@ -24,19 +60,174 @@ impl ConsoleBackend for StoreBackend {
                 })
                 .transpose()?;
             let query = EventQuery {
-                kind,
+                kind: request.kind,
+                // Narrows within the scope; an account outside it simply matches nothing.
+                account_id: request.account,
                 cursor,
-                limit,
+                limit: request.limit,
                 ..EventQuery::default()
             };
-            let (events, next) = self.0.list(&viewer.scope, &query).await.map_err(|e| {
-                tracing::error!(error = %e, "listing events failed");
-                BackendError::Unavailable
-            })?;
+            let (events, next) = self
+                .0
+                .list(&viewer.scope, &query)
+                .await
+                .map_err(unavailable)?;
             Ok(EventPage {
                 events,
                 next_cursor: next.map(|c| c.encode()),
             })
+        })
+    }
+
+    fn event<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Event>, BackendError>> {
+        Box::pin(async move {
+            let Ok(id) = id.parse() else {
+                return Ok(None);
+            };
+            self.0.get(&viewer.scope, id).await.map_err(unavailable)
+        })
+    }
+
+    fn accounts<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+    ) -> BoxFuture<'a, Result<Vec<AccountInfo>, BackendError>> {
+        Box::pin(async move {
+            let all = self
+                .0
+                .accounts_of(&viewer.scope.tenant_id)
+                .await
+                .map_err(unavailable)?;
+            Ok(all
+                .into_iter()
+                .filter(|(id, _)| viewer.scope.allows_account(Some(id)))
+                .map(|(id, name)| AccountInfo { id, name })
+                .collect())
+        })
+    }
+
+    fn api_keys<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+    ) -> BoxFuture<'a, Result<Vec<ApiKeyInfo>, BackendError>> {
+        Box::pin(async move {
+            Ok(self
+                .keys_in_reach(viewer)
+                .await?
+                .into_iter()
+                .map(key_info)
+                .collect())
+        })
+    }
+
+    fn create_api_key<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        origin: Origin,
+        name: String,
+        account: Option<String>,
+    ) -> BoxFuture<'a, Result<NewKeyShown, BackendError>> {
+        Box::pin(async move {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.len() > 100 {
+                return Err(BackendError::Invalid {
+                    field: "name",
+                    message: "give the key a name of at most 100 characters".into(),
+                });
+            }
+            match (&account, viewer.role) {
+                (None, Role::AccountAdmin) => {
+                    return Err(BackendError::Invalid {
+                        field: "account",
+                        message: "account admins create keys for one of their accounts".into(),
+                    })
+                }
+                (Some(a), _) if !viewer.scope.allows_account(Some(a)) => {
+                    return Err(BackendError::NotFound)
+                }
+                _ => {}
+            }
+            let key = crate::auth::api_key::create_key(
+                &self.0,
+                &viewer.scope.tenant_id,
+                account.as_deref(),
+                &name,
+            )
+            .await
+            .map_err(
+                |e| match e.downcast_ref::<crate::auth::api_key::KeyError>() {
+                    Some(_) => BackendError::NotFound,
+                    None => unavailable(e),
+                },
+            )?;
+            let change = Change {
+                action: "create",
+                resource_type: "api_key",
+                resource_id: Some(key.id.clone()),
+                event_name: "API key created",
+                old_value: None,
+                new_value: Some(json!({"prefix": key.prefix, "name": name, "account_id": account})),
+            };
+            audit::record(
+                &self.0,
+                &viewer.scope.tenant_id,
+                account,
+                &who(viewer, origin),
+                change,
+            )
+            .await
+            .map_err(unavailable)?;
+            Ok(NewKeyShown {
+                id: key.id,
+                prefix: key.prefix,
+                plaintext: key.plaintext,
+            })
+        })
+    }
+
+    fn deactivate_api_key<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        origin: Origin,
+        id: String,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        Box::pin(async move {
+            let key = self
+                .keys_in_reach(viewer)
+                .await?
+                .into_iter()
+                .find(|k| k.id == id)
+                .ok_or(BackendError::NotFound)?;
+            let now = chrono::Utc::now().timestamp_millis();
+            if !self
+                .0
+                .revoke_api_key(&key.id, now)
+                .await
+                .map_err(unavailable)?
+            {
+                return Ok(()); // already deactivated: nothing changed, nothing to audit
+            }
+            let change = Change {
+                action: "deactivate",
+                resource_type: "api_key",
+                resource_id: Some(key.id.clone()),
+                event_name: "API key deactivated",
+                old_value: Some(json!({"active": true})),
+                new_value: Some(json!({"active": false, "prefix": key.prefix})),
+            };
+            audit::record(
+                &self.0,
+                &viewer.scope.tenant_id,
+                key.account_id,
+                &who(viewer, origin),
+                change,
+            )
+            .await
+            .map_err(unavailable)
         })
     }
 }

@@ -1,9 +1,11 @@
 //! Vigil's server: HTTP, storage and configuration around the shared `app` crate.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 mod console;
+pub mod export;
 pub mod ingest;
 pub mod seed;
 pub mod store;
@@ -42,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ingest::routes(state.config.body_limit))
         .route("/auth/login", post(auth::session::login))
         .route("/auth/logout", post(auth::session::logout))
+        .route("/export", get(export::console_export))
+        .route("/api/v1/export", get(export::api_export))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
@@ -56,7 +60,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the listener fails or the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -6,7 +6,7 @@ use clap::Parser;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
-    auth,
+    audit, auth,
     cli::{Cli, Command, KeyCommand, ServeArgs, UserCommand},
     config, seed,
     store::{NewUser, Store},
@@ -81,6 +81,17 @@ async fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             name,
         }) => {
             let key = auth::api_key::create_key(store, &tenant, account.as_deref(), &name).await?;
+            let change = audit::Change {
+                action: "create",
+                resource_type: "api_key",
+                resource_id: Some(key.id.clone()),
+                event_name: "API key created",
+                old_value: None,
+                new_value: Some(
+                    serde_json::json!({"prefix": key.prefix, "name": name, "account_id": account}),
+                ),
+            };
+            audit::record(store, &tenant, account.clone(), &audit::Who::cli(), change).await?;
             println!("{}", key.plaintext);
             eprintln!(
                 "key {} (prefix {}) for tenant {tenant}; shown once, stored hashed",
@@ -122,6 +133,17 @@ async fn run(command: Command, store: &Store) -> anyhow::Result<()> {
                     now.timestamp_millis(),
                 )
                 .await?;
+            let change = audit::Change {
+                action: "create",
+                resource_type: "user",
+                resource_id: Some(id.clone()),
+                event_name: "User created",
+                old_value: None,
+                new_value: Some(
+                    serde_json::json!({"email": email, "role": role.as_str(), "account_id": account}),
+                ),
+            };
+            audit::record(store, &tenant, account.clone(), &audit::Who::cli(), change).await?;
             println!("created {email} ({}) in {tenant}", role.as_str());
         }
         Command::Verify { tenant } => {

@@ -213,7 +213,7 @@ pub async fn seed(
 struct Generator<'a> {
     rng: &'a mut ChaCha8Rng,
     store: &'a Store,
-    balances: HashMap<String, i64>,
+    balances: HashMap<Option<String>, i64>,
     job_counter: u64,
 }
 
@@ -249,7 +249,7 @@ impl Generator<'_> {
         });
         NewEvent {
             id: self.id(at),
-            account_id: account.to_owned(),
+            account_id: Some(account.to_owned()),
             occurred_at: at,
             actor,
             actor_type,

@@ -1,18 +1,38 @@
 //! Server functions: public HTTP endpoints whose first step resolves the caller's scope.
 
-use crate::model::{EventKind, EventPage, Viewer};
+use crate::model::{AccountInfo, ApiKeyInfo, Event, EventKind, EventPage, NewKeyShown, Viewer};
 use leptos::prelude::*;
 
+/// Records per console page.
+pub const PAGE_SIZE: u32 = 50;
+
 /// The newest records the signed-in viewer may see, one page at a time.
+/// `account` narrows a tenant admin's view; outside the viewer's scope it shows nothing.
 #[server]
 pub async fn recent_events(
     kind: Option<EventKind>,
+    account: Option<String>,
     cursor: Option<String>,
 ) -> Result<EventPage, ServerFnError> {
     let viewer = crate::ssr::require_viewer().await?;
-    let backend = crate::ssr::backend()?;
-    backend
-        .recent_events(&viewer, kind, cursor, 50)
+    let request = crate::ssr::ListRequest {
+        kind,
+        account,
+        cursor,
+        limit: PAGE_SIZE,
+    };
+    crate::ssr::backend()?
+        .recent_events(&viewer, request)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+/// One record by id, or `None` when it does not exist or is outside the viewer's scope.
+#[server]
+pub async fn event_detail(id: String) -> Result<Option<Event>, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    crate::ssr::backend()?
+        .event(&viewer, &id)
         .await
         .map_err(crate::ssr::to_server_error)
 }
@@ -22,4 +42,45 @@ pub async fn recent_events(
 pub async fn current_viewer() -> Result<Option<Viewer>, ServerFnError> {
     let axum::Extension(viewer): axum::Extension<Option<Viewer>> = leptos_axum::extract().await?;
     Ok(viewer)
+}
+
+/// The accounts the viewer may pick from (tenant admins: all of the tenant's).
+#[server]
+pub async fn my_accounts() -> Result<Vec<AccountInfo>, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    crate::ssr::backend()?
+        .accounts(&viewer)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+#[server]
+pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    crate::ssr::backend()?
+        .api_keys(&viewer)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+/// Creates an ingest key; `account` empty means tenant-wide (tenant admins only).
+#[server]
+pub async fn create_api_key(name: String, account: String) -> Result<NewKeyShown, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    let origin = crate::ssr::origin().await;
+    let account = Some(account).filter(|a| !a.is_empty());
+    crate::ssr::backend()?
+        .create_api_key(&viewer, origin, name, account)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+#[server]
+pub async fn deactivate_api_key(id: String) -> Result<(), ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    let origin = crate::ssr::origin().await;
+    crate::ssr::backend()?
+        .deactivate_api_key(&viewer, origin, id)
+        .await
+        .map_err(crate::ssr::to_server_error)
 }

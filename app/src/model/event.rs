@@ -10,7 +10,8 @@ pub struct Event {
     /// Time-ordered (UUIDv7 unless the sender chose its own).
     pub id: Uuid,
     pub tenant_id: String,
-    pub account_id: String,
+    /// `None`: a tenant-level record, visible to tenant admins only.
+    pub account_id: Option<String>,
     /// Position in the tenant's hash chain, from 1.
     pub seq: i64,
     pub occurred_at: DateTime<Utc>,

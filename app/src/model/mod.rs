@@ -18,3 +18,5 @@ pub use event::{Event, EventPage};
 pub use money::{Micros, MicrosError};
 mod scope;
 pub use scope::{Role, Scope, Viewer};
+mod admin;
+pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown};

@@ -41,10 +41,24 @@ impl Scope {
             accounts: None,
         }
     }
-    pub fn allows_account(&self, account_id: &str) -> bool {
-        self.accounts
+    /// Whether a record of `account_id` (`None`: tenant-level) is visible.
+    pub fn allows_account(&self, account_id: Option<&str>) -> bool {
+        match (&self.accounts, account_id) {
+            (None, _) => true,
+            (Some(list), Some(a)) => list.iter().any(|x| x == a),
+            (Some(_), None) => false,
+        }
+    }
+}
+
+impl Viewer {
+    /// Where this viewer's own actions are audited: tenant-level for tenant admins,
+    /// else their first account.
+    pub fn home_account(&self) -> Option<String> {
+        self.scope
+            .accounts
             .as_ref()
-            .is_none_or(|a| a.iter().any(|x| x == account_id))
+            .and_then(|a| a.first().cloned())
     }
 }
 

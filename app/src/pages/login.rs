@@ -6,14 +6,18 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.read().get("error").is_some();
+    let error = move || {
+        query.read().get("error").map(|e| match e.as_str() {
+            "locked" => "Too many failed sign-ins. Try again in 15 minutes.",
+            "unavailable" => "Sign-in is unavailable right now. Try again shortly.",
+            _ => "Wrong email or password.",
+        })
+    };
     view! {
         <main class="login">
             <h1>"Vigil"</h1>
             <p class="muted">"Sign in to the audit log."</p>
-            <Show when=error>
-                <p class="error" role="alert">"Wrong email or password."</p>
-            </Show>
+            {move || error().map(|text| view! { <p class="error" role="alert">{text}</p> })}
             <form method="post" action="/auth/login" class="login-form">
                 <label>"Email" <input type="email" name="email" required autocomplete="username"/></label>
                 <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>

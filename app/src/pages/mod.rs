@@ -1,2 +1,4 @@
+pub mod detail;
 pub mod events;
+pub mod keys;
 pub mod login;

@@ -17,6 +17,16 @@ pub struct ApiCaller {
     pub account_id: Option<String>,
 }
 
+impl ApiCaller {
+    /// What the key may read: its tenant, or only its account.
+    pub fn scope(&self) -> app::model::Scope {
+        app::model::Scope {
+            tenant_id: self.tenant_id.clone(),
+            accounts: self.account_id.clone().map(|a| vec![a]),
+        }
+    }
+}
+
 /// A freshly created key: the plaintext exists only here, to be shown once.
 pub struct CreatedKey {
     pub id: String,
@@ -24,22 +34,25 @@ pub struct CreatedKey {
     pub plaintext: String,
 }
 
+/// The tenant or account named for a key does not exist (or not in that tenant).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyError(String);
+
 pub async fn create_key(
     store: &Store,
     tenant_id: &str,
     account_id: Option<&str>,
     name: &str,
 ) -> anyhow::Result<CreatedKey> {
-    anyhow::ensure!(
-        store.tenant_exists(tenant_id).await?,
-        "no tenant {tenant_id}"
-    );
+    if !store.tenant_exists(tenant_id).await? {
+        return Err(KeyError(format!("no tenant {tenant_id}")).into());
+    }
     if let Some(a) = account_id {
         let owner = store.account_tenant(a).await?;
-        anyhow::ensure!(
-            owner.as_deref() == Some(tenant_id),
-            "no account {a} in tenant {tenant_id}"
-        );
+        if owner.as_deref() != Some(tenant_id) {
+            return Err(KeyError(format!("no account {a} in tenant {tenant_id}")).into());
+        }
     }
     let prefix = random_token(6).to_lowercase().replace(['-', '_'], "x");
     let plaintext = format!("vgl_{prefix}_{}", random_token(32));

@@ -1,16 +1,19 @@
 //! Console sessions: a random token in an HttpOnly cookie, only its digest stored.
 
 use super::{password, random_token, secret_digest};
+use crate::audit::{self, Change, Who};
 use crate::AppState;
 use app::model::Viewer;
 use axum::{
-    extract::{Request, State},
+    extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
-    Form,
+    Extension, Form,
 };
 use serde::Deserialize;
+use serde_json::json;
+use std::net::SocketAddr;
 
 pub const COOKIE: &str = "vigil_session";
 /// Sessions end after 12 hours; signing in again starts a new one.
@@ -47,17 +50,29 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let email = form.email.trim().to_lowercase();
-    let user = match state.store.user_login(&email).await {
-        Ok(u) => u,
+    match sign_in(&state, &headers, peer, form).await {
+        Ok(response) => response,
         Err(e) => {
-            tracing::error!(error = %e, "sign-in lookup failed");
-            return Redirect::to("/login?error=unavailable").into_response();
+            tracing::error!(error = %e, "sign-in failed on the server");
+            Redirect::to("/login?error=unavailable").into_response()
         }
-    };
+    }
+}
+
+async fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    form: LoginForm,
+) -> anyhow::Result<Response> {
+    let email = form.email.trim().to_lowercase();
+    let user = state.store.user_login(&email).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let who = Who::user(&email, headers, Some(peer));
     let stored = user
         .as_ref()
         .filter(|u| u.disabled_at.is_none())
@@ -67,20 +82,55 @@ pub async fn login(
     let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
         .await
         .unwrap_or(false);
-    let Some(user) = user.filter(|u| ok && u.disabled_at.is_none()) else {
-        tracing::info!(%email, "sign-in failed");
-        return Redirect::to("/login?error=invalid").into_response();
+    let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
+        tracing::info!(%email, "sign-in failed: unknown or disabled user");
+        return Ok(Redirect::to("/login?error=invalid").into_response());
     };
+    let audit =
+        |action: &'static str, event_name: &'static str, detail: Option<serde_json::Value>| {
+            audit::record(
+                &state.store,
+                &user.tenant_id,
+                user.audit_account(),
+                &who,
+                Change {
+                    action,
+                    resource_type: "session",
+                    resource_id: Some(user.id.clone()),
+                    event_name,
+                    old_value: None,
+                    new_value: detail,
+                },
+            )
+        };
+    if let Some(until) = user.locked_until.filter(|t| *t > now) {
+        audit(
+            "login_failed",
+            "Sign-in refused: locked",
+            Some(json!({"locked_until_ms": until})),
+        )
+        .await?;
+        return Ok(Redirect::to("/login?error=locked").into_response());
+    }
+    if !ok {
+        let locked = state.store.record_failed_login(&user.id, now).await?;
+        let detail = json!({"failed_logins": user.failed_logins + 1, "locked": locked.is_some()});
+        audit("login_failed", "Sign-in failed", Some(detail)).await?;
+        tracing::info!(%email, locked = locked.is_some(), "sign-in failed");
+        let to = if locked.is_some() {
+            "/login?error=locked"
+        } else {
+            "/login?error=invalid"
+        };
+        return Ok(Redirect::to(to).into_response());
+    }
+    state.store.record_good_login(&user.id).await?;
     let token = random_token(32);
-    let now = chrono::Utc::now().timestamp_millis();
-    if let Err(e) = state
+    state
         .store
         .create_session(&secret_digest(&token), &user.id, now, now + LIFETIME_MS)
-        .await
-    {
-        tracing::error!(error = %e, "could not create session");
-        return Redirect::to("/login?error=unavailable").into_response();
-    }
+        .await?;
+    audit("login", "Signed in", None).await?;
     tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().insert(
@@ -88,17 +138,44 @@ pub async fn login(
         cookie(
             &token,
             LIFETIME_MS / 1000,
-            &headers,
+            headers,
             state.config.secure_cookies,
         ),
     );
-    response
+    Ok(response)
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(viewer): Extension<Option<Viewer>>,
+    headers: HeaderMap,
+) -> Response {
     if let Some(token) = session_token(&headers) {
         if let Err(e) = state.store.delete_session(&secret_digest(&token)).await {
             tracing::error!(error = %e, "could not delete session");
+        }
+    }
+    if let Some(v) = viewer {
+        let change = Change {
+            action: "logout",
+            resource_type: "session",
+            resource_id: Some(v.user_id.clone()),
+            event_name: "Signed out",
+            old_value: None,
+            new_value: None,
+        };
+        let who = Who::user(&v.email, &headers, Some(peer));
+        if let Err(e) = audit::record(
+            &state.store,
+            &v.scope.tenant_id,
+            v.home_account(),
+            &who,
+            change,
+        )
+        .await
+        {
+            tracing::error!(error = %e, "could not audit sign-out");
         }
     }
     let mut response = Redirect::to("/login").into_response();
@@ -109,11 +186,13 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
     response
 }
 
-/// Paths anyone may load: sign-in, assets, the HTTP API (keys), health.
+/// Paths that need no redirect: sign-in, assets, the HTTP API (keys), health, and
+/// the export download (it answers 401 itself).
 fn is_public(path: &str) -> bool {
     path == "/login"
         || path == "/healthz"
         || path == "/favicon.ico"
+        || path == "/export"
         || ["/pkg/", "/auth/", "/api/"]
             .iter()
             .any(|p| path.starts_with(p))

@@ -14,6 +14,8 @@ pub enum ApiError {
     Invalid(#[from] FieldError),
     #[error("missing, unknown or deactivated API key")]
     Unauthorized,
+    #[error("no such record")]
+    NotFound,
     #[error("request body larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("{field}: {message}")]
@@ -38,6 +40,10 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 json!({"error": "unauthorized", "message": self.to_string()}),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                json!({"error": "not_found", "message": self.to_string()}),
             ),
             ApiError::TooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,

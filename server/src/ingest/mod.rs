@@ -9,7 +9,7 @@ use crate::{
     auth::api_key::ApiCaller, store::AppendError, store::Cursor, store::EventQuery, store::Order,
     AppState,
 };
-use app::model::{EventKind, Scope};
+use app::model::EventKind;
 use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, rejection::QueryRejection, Query, State},
@@ -28,6 +28,7 @@ pub const MAX_BATCH: usize = 1000;
 pub fn routes(body_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/api/v1/events", get(pull).post(ingest))
+        .route("/api/v1/events/{id}", get(one))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
 }
 
@@ -112,6 +113,24 @@ fn join(prefix: &str, field: &str) -> String {
     }
 }
 
+/// One record by id. Outside the key's scope it is "not found", exactly like a missing id.
+#[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
+async fn one(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::NotFound;
+    let id = id.parse().map_err(|_| not_found())?;
+    let event = state
+        .store
+        .get(&caller.scope(), id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(not_found)?;
+    Ok(Json(json!(event)))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PullParams {
@@ -167,10 +186,7 @@ async fn pull(
     if !(1..=1000).contains(&limit) {
         return Err(FieldError::new("limit", "between 1 and 1000").into());
     }
-    let scope = Scope {
-        tenant_id: caller.tenant_id.clone(),
-        accounts: caller.account_id.clone().map(|a| vec![a]),
-    };
+    let scope = caller.scope();
     let query = EventQuery {
         kind,
         account_id: p.account_id,

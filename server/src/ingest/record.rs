@@ -174,7 +174,7 @@ pub fn parse_record(
 
     Ok(NewEvent {
         id: env.id.unwrap_or_else(|| new_id(occurred_at)),
-        account_id,
+        account_id: Some(account_id),
         occurred_at,
         actor,
         actor_type,
@@ -408,7 +408,7 @@ mod tests {
             json!({"kind":"system_event","type":"cron.fired","severity":"info","description":"d"});
         let e = parse_record(v.clone(), "", &w, |_| None, Utc::now())
             .expect("defaults to bound account");
-        assert_eq!(e.account_id, "a1");
+        assert_eq!(e.account_id.as_deref(), Some("a1"));
         assert_eq!(e.actor_type, ActorType::System);
         let mut other = v;
         other["account_id"] = json!("a2");

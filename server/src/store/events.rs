@@ -13,7 +13,7 @@ use uuid::Uuid;
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
     pub id: Uuid,
-    pub account_id: String,
+    pub account_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
     pub actor: String,
     pub actor_type: ActorType,
@@ -125,28 +125,29 @@ impl Store {
                 existing.extend(rows.into_iter().map(|(id, t, s)| (id, (t, s))));
             }
 
-            let accounts: HashSet<&str> = events.iter().map(|e| e.account_id.as_str()).collect();
-            let mut q = QueryBuilder::new("SELECT id FROM accounts WHERE tenant_id = ");
-            q.push_bind(tenant_id).push(" AND id IN (");
-            let mut list = q.separated(", ");
-            for a in &accounts {
-                list.push_bind(*a);
-            }
-            q.push(")");
-            let known: HashSet<String> = q
-                .build_query_scalar::<String>()
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
+            let accounts: HashSet<&str> = events
+                .iter()
+                .filter_map(|e| e.account_id.as_deref())
                 .collect();
+            let mut known: HashSet<String> = HashSet::new();
+            if !accounts.is_empty() {
+                let mut q = QueryBuilder::new("SELECT id FROM accounts WHERE tenant_id = ");
+                q.push_bind(tenant_id).push(" AND id IN (");
+                let mut list = q.separated(", ");
+                for a in &accounts {
+                    list.push_bind(*a);
+                }
+                q.push(")");
+                known.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
+            }
             if let Some((index, e)) = events
                 .iter()
                 .enumerate()
-                .find(|(_, e)| !known.contains(&e.account_id))
+                .find(|(_, e)| e.account_id.as_ref().is_some_and(|a| !known.contains(a)))
             {
                 return Err(AppendError::UnknownAccount {
                     index,
-                    account_id: e.account_id.clone(),
+                    account_id: e.account_id.clone().unwrap_or_default(),
                 });
             }
 
@@ -282,7 +283,7 @@ impl Store {
                 .await?
         });
         match row {
-            Some(r) if scope.allows_account(&r.account_id) => Ok(Some(r.into_event()?)),
+            Some(r) if scope.allows_account(r.account_id.as_deref()) => Ok(Some(r.into_event()?)),
             _ => Ok(None),
         }
     }

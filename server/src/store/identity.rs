@@ -13,6 +13,18 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<i64>,
 }
 
+/// An ingest key as listed (no secret material).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub prefix: String,
+    pub name: String,
+    pub tenant_id: String,
+    pub account_id: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
 /// What sign-in needs to check a password. Holds a hash: no `Serialize`.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserLogin {
@@ -20,7 +32,27 @@ pub struct UserLogin {
     pub tenant_id: String,
     pub password_hash: String,
     pub disabled_at: Option<i64>,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    /// Where the user's own actions are audited: `None` (tenant-level) for tenant
+    /// admins, else their first account.
+    pub home_account: Option<String>,
+    tenant_roles: i64,
 }
+
+impl UserLogin {
+    pub fn audit_account(&self) -> Option<String> {
+        if self.tenant_roles > 0 {
+            None
+        } else {
+            self.home_account.clone()
+        }
+    }
+}
+
+/// Failures in a row that lock a user, and for how long.
+pub const LOCK_AFTER_FAILURES: i64 = 5;
+pub const LOCK_MS: i64 = 15 * 60 * 1000;
 
 pub struct NewApiKey<'a> {
     pub id: &'a str,
@@ -125,6 +157,40 @@ impl Store {
         }))
     }
 
+    /// The tenant's keys, optionally only those bound to `accounts`.
+    pub async fn api_keys_of(
+        &self,
+        tenant_id: &str,
+        accounts: Option<&[String]>,
+    ) -> StoreResult<Vec<ApiKeyRow>> {
+        let rows: Vec<ApiKeyRow> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, prefix, name, tenant_id, account_id, created_at, revoked_at FROM api_keys \
+                 WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC",
+            )
+            .bind(tenant_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter(|k| match (accounts, &k.account_id) {
+                (None, _) => true,
+                (Some(list), Some(a)) => list.contains(a),
+                (Some(_), None) => false,
+            })
+            .collect())
+    }
+
+    pub async fn accounts_of(&self, tenant_id: &str) -> StoreResult<Vec<(String, String)>> {
+        Ok(with_read!(self, |pool| {
+            sqlx::query_as("SELECT id, name FROM accounts WHERE tenant_id = $1 ORDER BY id")
+                .bind(tenant_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     pub async fn revoke_api_key(&self, id: &str, now_ms: i64) -> StoreResult<bool> {
         let done = with_write!(self, |pool| {
             sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
@@ -169,12 +235,49 @@ impl Store {
     pub async fn user_login(&self, email: &str) -> StoreResult<Option<UserLogin>> {
         Ok(with_read!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, tenant_id, password_hash, disabled_at FROM users WHERE email = $1",
+                "SELECT u.id, u.tenant_id, u.password_hash, u.disabled_at, u.failed_logins, u.locked_until, \
+                 (SELECT MIN(m.account_id) FROM memberships m WHERE m.user_id = u.id AND m.role = 'account_admin') AS home_account, \
+                 (SELECT COUNT(*) FROM memberships m WHERE m.user_id = u.id AND m.role = 'tenant_admin') AS tenant_roles \
+                 FROM users u WHERE u.email = $1",
             )
             .bind(email)
             .fetch_optional(pool)
             .await?
         }))
+    }
+
+    /// Counts a failed sign-in; returns the lock's end if this failure locked the user.
+    pub async fn record_failed_login(
+        &self,
+        user_id: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<i64>> {
+        let locked_until = now_ms + LOCK_MS;
+        let locked: Option<i64> = with_write!(self, |pool| {
+            sqlx::query_scalar(
+                "UPDATE users SET \
+                   locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END, \
+                   failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 ELSE failed_logins + 1 END \
+                 WHERE id = $3 RETURNING locked_until",
+            )
+            .bind(LOCK_AFTER_FAILURES)
+            .bind(locked_until)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+            .flatten()
+        });
+        Ok(locked.filter(|t| *t == locked_until))
+    }
+
+    pub async fn record_good_login(&self, user_id: &str) -> StoreResult<()> {
+        with_write!(self, |pool| {
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                .bind(user_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     pub async fn create_session(

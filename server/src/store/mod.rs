@@ -11,7 +11,7 @@ mod row;
 
 pub use chain::{VerifyFailure, VerifyReport};
 pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order};
-pub use identity::{ApiKeyRecord, NewApiKey, NewUser, UserLogin};
+pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
@@ -192,6 +192,6 @@ pub(crate) fn to_ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-pub(crate) fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+pub fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }

@@ -17,7 +17,7 @@ pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000
 pub(crate) struct EventRow {
     pub id: String,
     pub tenant_id: String,
-    pub account_id: String,
+    pub account_id: Option<String>,
     pub seq: i64,
     pub kind: String,
     pub occurred_at: i64,

@@ -7,3 +7,4 @@ mod chain;
 mod console;
 mod ingest;
 mod pull;
+mod scope;

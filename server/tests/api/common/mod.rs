@@ -77,6 +77,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         ("u1", "t1", "tenant@t1.test", Role::TenantAdmin, None),
         ("u2", "t1", "a1@t1.test", Role::AccountAdmin, Some("a1")),
         ("u3", "t2", "tenant@t2.test", Role::TenantAdmin, None),
+        ("u4", "t1", "a2@t1.test", Role::AccountAdmin, Some("a2")),
     ] {
         store
             .create_user(
@@ -199,6 +200,25 @@ impl TestApp {
             r = r.header("cookie", c);
         }
         r.send().await.expect("page")
+    }
+}
+
+impl TestApp {
+    /// Calls a server function as the browser does (URL-encoded POST), as `cookie`'s user.
+    pub async fn call<F: leptos::server_fn::ServerFn>(
+        &self,
+        cookie: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut r = self
+            .client
+            .post(format!("{}{}", self.base, F::PATH))
+            .form(form);
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        let r = r.send().await.expect("server fn");
+        (r.status(), r.text().await.expect("body"))
     }
 }
 

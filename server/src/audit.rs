@@ -1,0 +1,82 @@
+//! Vigil audits itself: sign-ins, key and user changes become `admin_action` records
+//! in the actor's scope, on the same tamper-evident chain as everything else.
+
+use crate::ingest::record::new_id;
+use crate::store::{AppendError, NewEvent, Store};
+use app::model::{ActorType, AdminAction, EventDetail};
+use axum::http::{header::USER_AGENT, HeaderMap};
+use std::net::SocketAddr;
+
+/// Who did it, and from where.
+#[derive(Clone, Debug)]
+pub struct Who {
+    pub actor: String,
+    pub actor_type: ActorType,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Who {
+    pub fn user(email: &str, headers: &HeaderMap, peer: Option<SocketAddr>) -> Who {
+        Who {
+            actor: email.to_owned(),
+            actor_type: ActorType::User,
+            ip: peer.map(|p| p.ip().to_string()),
+            user_agent: headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(1024).collect()),
+        }
+    }
+
+    /// The command line on the server itself.
+    pub fn cli() -> Who {
+        Who {
+            actor: "vigil-cli".into(),
+            actor_type: ActorType::System,
+            ip: None,
+            user_agent: None,
+        }
+    }
+}
+
+/// What happened, to what.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_id: Option<String>,
+    pub event_name: &'a str,
+    pub old_value: Option<serde_json::Value>,
+    pub new_value: Option<serde_json::Value>,
+}
+
+/// Appends one admin action; callers fail the action when this fails, so nothing
+/// audited goes unrecorded.
+pub async fn record(
+    store: &Store,
+    tenant_id: &str,
+    account_id: Option<String>,
+    who: &Who,
+    change: Change<'_>,
+) -> Result<(), AppendError> {
+    let now = chrono::Utc::now();
+    let event = NewEvent {
+        id: new_id(now),
+        account_id,
+        occurred_at: now,
+        actor: who.actor.clone(),
+        actor_type: who.actor_type,
+        ip: who.ip.clone(),
+        user_agent: who.user_agent.clone(),
+        metadata: serde_json::Map::new(),
+        detail: EventDetail::AdminAction(AdminAction {
+            action: change.action.into(),
+            resource_type: change.resource_type.into(),
+            resource_id: change.resource_id,
+            event_name: change.event_name.into(),
+            old_value: change.old_value,
+            new_value: change.new_value,
+        }),
+    };
+    store.append(tenant_id, &[event]).await.map(|_| ())
+}
