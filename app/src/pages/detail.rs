@@ -54,7 +54,9 @@ fn Record(event: Event) -> impl IntoView {
         ("Hash", event.hash.clone()),
     ];
     let changes = match &event.detail {
-        EventDetail::AdminAction(a) => Some((pretty(&a.old_value), pretty(&a.new_value))),
+        EventDetail::AdminAction(a) if a.old_value.is_some() || a.new_value.is_some() => {
+            Some((pretty(&a.old_value), pretty(&a.new_value)))
+        }
         _ => None,
     };
     view! {

@@ -100,9 +100,9 @@ impl Store {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                // WAL + NORMAL is durable across process crashes; a commit is on disk
-                // once the WAL is checkpointed or the OS flushes (power loss aside).
-                .synchronous(SqliteSynchronous::Normal)
+                // FULL: a commit is fsynced before the API answers 201, so "accepted"
+                // survives power loss too. Batches amortise the fsync.
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536")
