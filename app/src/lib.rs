@@ -14,6 +14,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
 };
+use pages::{console::TabPage, tabs::Tab};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,8 +51,14 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                 // Async: the whole page, data included, is in the first HTML response,
                 // so it reads right without JavaScript (and for curl).
-                <Route path=StaticSegment("") view=pages::events::EventsPage ssr=SsrMode::Async/>
-                <Route path=(StaticSegment("events"), ParamSegment("id")) view=pages::detail::DetailPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("") view=|| view! { <TabPage tab=Tab::All/> } ssr=SsrMode::Async/>
+                <Route path=StaticSegment("jobs") view=|| view! { <TabPage tab=Tab::Jobs/> } ssr=SsrMode::Async/>
+                <Route path=StaticSegment("threads") view=|| view! { <TabPage tab=Tab::Threads/> } ssr=SsrMode::Async/>
+                <Route path=StaticSegment("events") view=|| view! { <TabPage tab=Tab::Events/> } ssr=SsrMode::Async/>
+                <Route path=StaticSegment("ai") view=|| view! { <TabPage tab=Tab::Ai/> } ssr=SsrMode::Async/>
+                <Route path=StaticSegment("admin") view=|| view! { <TabPage tab=Tab::Admin/> } ssr=SsrMode::Async/>
+                <Route path=StaticSegment("usage") view=|| view! { <TabPage tab=Tab::Usage/> } ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("records"), ParamSegment("id")) view=pages::detail::DetailPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("keys") view=pages::keys::KeysPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("login") view=pages::login::LoginPage/>
             </Routes>

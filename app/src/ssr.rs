@@ -4,7 +4,9 @@
 //! context; it also resolves the session into a [`Viewer`] request extension, so
 //! server functions never take a tenant or account from the client.
 
-use crate::model::{AccountInfo, ApiKeyInfo, Event, EventKind, EventPage, NewKeyShown, Viewer};
+use crate::model::{
+    AccountInfo, ApiKeyInfo, ConsoleQuery, Event, EventPage, NewKeyShown, UsageReport, Viewer,
+};
 use leptos::prelude::*;
 use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc};
 
@@ -32,12 +34,14 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
-/// What the console lists: a kind, an account (within the viewer's scope), a page.
+/// What the console lists: the tab's selection, and which page of it.
 #[derive(Clone, Debug, Default)]
 pub struct ListRequest {
-    pub kind: Option<EventKind>,
-    pub account: Option<String>,
+    pub query: ConsoleQuery,
+    /// The next page after this cursor (newest first)…
     pub cursor: Option<String>,
+    /// …or, for Live mode, the records newer than this (occurred-at ms, id).
+    pub newer_than: Option<(i64, String)>,
     pub limit: u32,
 }
 
@@ -47,6 +51,29 @@ pub trait ConsoleBackend: Send + Sync + 'static {
         viewer: &'a Viewer,
         request: ListRequest,
     ) -> BoxFuture<'a, Result<EventPage, BackendError>>;
+
+    /// Aggregates over the selection: credits by user and worker, tokens and cost by user, agent, model.
+    fn usage<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        query: ConsoleQuery,
+    ) -> BoxFuture<'a, Result<UsageReport, BackendError>>;
+
+    /// Every record of one job, oldest first: its status history.
+    fn job_history<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        job_id: String,
+    ) -> BoxFuture<'a, Result<Vec<Event>, BackendError>>;
+
+    /// Appends a `job.cancel_requested` admin action (and forwards it to the tenant's
+    /// control webhook, if one is configured). Only queued or running jobs.
+    fn cancel_job<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        origin: Origin,
+        job_id: String,
+    ) -> BoxFuture<'a, Result<(), BackendError>>;
 
     /// A record by id; another scope's record is `None`, exactly like a missing one.
     fn event<'a>(

@@ -77,6 +77,7 @@ CREATE TABLE events (
     tokens_out    BIGINT,
     cost_micros   BIGINT,
     credits_micros BIGINT,
+    executions    BIGINT,
     body          TEXT NOT NULL,
     prev_hash     TEXT NOT NULL,
     hash          TEXT NOT NULL,

@@ -77,6 +77,7 @@ CREATE TABLE events (
     tokens_out    INTEGER,
     cost_micros   INTEGER,
     credits_micros INTEGER,
+    executions    INTEGER,
     body          TEXT NOT NULL,
     prev_hash     TEXT NOT NULL,
     hash          TEXT NOT NULL,

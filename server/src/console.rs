@@ -2,8 +2,11 @@
 //! Every method takes the viewer's scope from the session, never from the client.
 
 use crate::audit::{self, Change, Who};
-use crate::store::{from_ms, ApiKeyRow, Cursor, EventQuery, Store};
-use app::model::{AccountInfo, ActorType, ApiKeyInfo, Event, EventPage, NewKeyShown, Role, Viewer};
+use crate::store::{from_ms, ApiKeyRow, Cursor, EventQuery, Order, Store};
+use app::model::{
+    AccountInfo, ActorType, ApiKeyInfo, ConsoleQuery, Event, EventDetail, EventKind, EventPage,
+    JobStatus, NewKeyShown, Role, UsageReport, Viewer,
+};
 use app::ssr::{BackendError, BoxFuture, ConsoleBackend, ListRequest, Origin};
 use serde_json::json;
 
@@ -50,32 +53,147 @@ impl ConsoleBackend for StoreBackend {
         request: ListRequest,
     ) -> BoxFuture<'a, Result<EventPage, BackendError>> {
         Box::pin(async move {
-            let cursor = request
-                .cursor
-                .map(|c| {
+            let decode = |c: Option<String>, field: &'static str| {
+                c.map(|c| {
                     Cursor::decode(&c).ok_or(BackendError::Invalid {
-                        field: "cursor",
+                        field,
                         message: "not a cursor this page produced".into(),
                     })
                 })
-                .transpose()?;
-            let query = EventQuery {
-                kind: request.kind,
-                // Narrows within the scope; an account outside it simply matches nothing.
-                account_id: request.account,
-                cursor,
-                limit: request.limit,
-                ..EventQuery::default()
+                .transpose()
             };
-            let (events, next) = self
+            // The account filter narrows within the scope; outside it, it matches nothing.
+            let mut query = EventQuery::from_console(&request.query, chrono::Utc::now());
+            query.cursor = decode(request.cursor, "cursor")?;
+            query.limit = request.limit;
+            if let Some((occurred_at, id)) = request.newer_than {
+                let id = id
+                    .parse::<uuid::Uuid>()
+                    .map_err(|_| BackendError::Invalid {
+                        field: "after_id",
+                        message: "not a record id".into(),
+                    })?;
+                query.order = Order::NewerThan(Cursor {
+                    occurred_at,
+                    id: id.to_string(),
+                });
+            }
+            let (mut events, next) = self
                 .0
                 .list(&viewer.scope, &query)
                 .await
                 .map_err(unavailable)?;
+            let next_cursor = match query.order {
+                Order::NewerThan(_) => {
+                    events.reverse(); // polled oldest first; shown newest first
+                    None
+                }
+                _ => next.map(|c| c.encode()),
+            };
+            let cancel_requested = if request.query.kind == Some(EventKind::Job) {
+                let ids: Vec<String> = events
+                    .iter()
+                    .filter_map(|e| match &e.detail {
+                        EventDetail::Job(j) => Some(j.job_id.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                self.0
+                    .cancel_requests(&viewer.scope, &ids)
+                    .await
+                    .map_err(unavailable)?
+            } else {
+                Vec::new()
+            };
             Ok(EventPage {
                 events,
-                next_cursor: next.map(|c| c.encode()),
+                next_cursor,
+                cancel_requested,
             })
+        })
+    }
+
+    fn usage<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        query: ConsoleQuery,
+    ) -> BoxFuture<'a, Result<UsageReport, BackendError>> {
+        Box::pin(async move {
+            let query = EventQuery::from_console(&query, chrono::Utc::now());
+            self.0
+                .usage(&viewer.scope, &query)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
+    fn job_history<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        job_id: String,
+    ) -> BoxFuture<'a, Result<Vec<Event>, BackendError>> {
+        Box::pin(async move {
+            self.0
+                .job_history(&viewer.scope, &job_id)
+                .await
+                .map_err(unavailable)
+        })
+    }
+
+    fn cancel_job<'a>(
+        &'a self,
+        viewer: &'a Viewer,
+        origin: Origin,
+        job_id: String,
+    ) -> BoxFuture<'a, Result<(), BackendError>> {
+        Box::pin(async move {
+            let history = self
+                .0
+                .job_history(&viewer.scope, &job_id)
+                .await
+                .map_err(unavailable)?;
+            let Some(latest) = history.last() else {
+                return Err(BackendError::NotFound);
+            };
+            let EventDetail::Job(job) = &latest.detail else {
+                return Err(BackendError::NotFound);
+            };
+            if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
+                return Err(BackendError::Invalid {
+                    field: "job_id",
+                    message: format!(
+                        "the job is {}: only queued or running jobs can be cancelled",
+                        job.status
+                    ),
+                });
+            }
+            let request = json!({"job_id": job_id, "agent": job.agent, "status": job.status, "requested_by": viewer.email});
+            let change = Change {
+                action: "job.cancel_requested",
+                resource_type: "job",
+                resource_id: Some(job_id.clone()),
+                event_name: "Job cancel requested",
+                old_value: Some(json!({"status": job.status})),
+                new_value: Some(request.clone()),
+            };
+            audit::record(
+                &self.0,
+                &viewer.scope.tenant_id,
+                latest.account_id.clone(),
+                &who(viewer, origin),
+                change,
+            )
+            .await
+            .map_err(unavailable)?;
+            if let Some(url) = self
+                .0
+                .control_webhook(&viewer.scope.tenant_id)
+                .await
+                .map_err(unavailable)?
+            {
+                crate::webhook::forward(url, request);
+            }
+            Ok(())
         })
     }
 

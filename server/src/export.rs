@@ -6,7 +6,7 @@ use crate::auth::api_key::ApiCaller;
 use crate::ingest::{record::FieldError, ApiError};
 use crate::store::{Cursor, EventQuery, Store};
 use crate::AppState;
-use app::model::{ActorType, Event, EventKind, Scope, Viewer};
+use app::model::{ActorType, ConsoleQuery, Event, EventKind, Scope, TimePreset, Viewer};
 use axum::{
     body::{Body, Bytes},
     extract::{rejection::QueryRejection, ConnectInfo, Query, State},
@@ -14,8 +14,7 @@ use axum::{
     response::{IntoResponse, Response},
     Extension,
 };
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use chrono::Utc;
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -28,56 +27,51 @@ enum Format {
     Json,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExportParams {
-    format: Option<String>,
-    kind: Option<String>,
-    account: Option<String>,
-    from: Option<String>,
-    until: Option<String>,
-}
+/// The query string as pairs: the console's filters (repeated `f` included),
+/// plus `format` and `kind`.
+pub type ExportParams = Vec<(String, String)>;
 
 struct Export {
     format: Format,
+    console: ConsoleQuery,
     query: EventQuery,
 }
 
-fn time(field: &str, t: Option<String>) -> Result<Option<DateTime<Utc>>, FieldError> {
-    t.filter(|t| !t.is_empty())
-        .map(|t| {
-            DateTime::parse_from_rfc3339(&t)
-                .map(|t| t.to_utc())
-                .map_err(|_| FieldError::new(field, "expected an RFC 3339 time"))
-        })
-        .transpose()
-}
-
 fn parse(params: Result<Query<ExportParams>, QueryRejection>) -> Result<Export, FieldError> {
-    let Query(p) = params.map_err(|e| FieldError::new("query", e.body_text()))?;
-    let format = match p.format.as_deref().unwrap_or("csv") {
+    let Query(pairs) = params.map_err(|e| FieldError::new("query", e.body_text()))?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let get_all = |k: &str| {
+        pairs
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let format = match get("format").as_deref().unwrap_or("csv") {
         "csv" => Format::Csv,
         "json" => Format::Json,
         _ => return Err(FieldError::new("format", "csv or json")),
     };
-    let kind = p
-        .kind
+    let kind = get("kind")
         .filter(|k| !k.is_empty())
         .map(|k| {
             k.parse::<EventKind>()
                 .map_err(|e| FieldError::new("kind", e.to_string()))
         })
         .transpose()?;
+    // Exactly what the tab shows: the same query, every page of it.
+    let console = ConsoleQuery::from_params(kind, get, get_all);
+    let mut query = EventQuery::from_console(&console, Utc::now());
+    query.limit = CHUNK;
     Ok(Export {
         format,
-        query: EventQuery {
-            kind,
-            account_id: p.account.filter(|a| !a.is_empty()),
-            from: time("from", p.from)?,
-            until: time("until", p.until)?,
-            limit: CHUNK,
-            ..EventQuery::default()
-        },
+        console,
+        query,
     })
 }
 
@@ -134,9 +128,8 @@ async fn start(
     let filters = json!({
         "format": if export.format == Format::Csv { "csv" } else { "json" },
         "kind": q.kind.map(EventKind::as_str),
-        "account": q.account_id,
-        "from": q.from.map(|t| t.to_rfc3339()),
-        "until": q.until.map(|t| t.to_rfc3339()),
+        "filters": export.console.to_pairs(),
+        "range": export.console.range.describe(Utc::now()),
     });
     let change = Change {
         action: "export",
@@ -150,13 +143,16 @@ async fn start(
         .await
         .map_err(ApiError::internal)?;
 
-    let range = match (q.from, q.until) {
-        (None, None) => "All_Time".to_owned(),
-        (from, until) => format!(
+    let range = match (export.console.range.preset, q.from, q.until) {
+        (TimePreset::AllTime, ..) => "All_Time".to_owned(),
+        (TimePreset::Custom, from, until) => format!(
             "{}_to_{}",
             from.map_or("start".into(), |t| t.format("%Y-%m-%d").to_string()),
-            until.map_or("now".into(), |t| t.format("%Y-%m-%d").to_string())
+            until.map_or("now".into(), |t| (t - chrono::Duration::days(1))
+                .format("%Y-%m-%d")
+                .to_string())
         ),
+        (preset, ..) => preset.label().replace(' ', "_"),
     };
     let (content_type, ext) = match export.format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Vigil's server: HTTP, storage and configuration around the shared `app` crate.
 
 pub mod audit;
@@ -9,6 +10,7 @@ pub mod export;
 pub mod ingest;
 pub mod seed;
 pub mod store;
+pub mod webhook;
 
 use axum::{
     extract::FromRef,

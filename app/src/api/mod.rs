@@ -1,28 +1,80 @@
 //! Server functions: public HTTP endpoints whose first step resolves the caller's scope.
 
-use crate::model::{AccountInfo, ApiKeyInfo, Event, EventKind, EventPage, NewKeyShown, Viewer};
+use crate::model::{
+    AccountInfo, ApiKeyInfo, ConsoleQuery, Event, EventPage, NewKeyShown, UsageReport, Viewer,
+};
 use leptos::prelude::*;
 
 /// Records per console page.
 pub const PAGE_SIZE: u32 = 50;
 
-/// The newest records the signed-in viewer may see, one page at a time.
-/// `account` narrows a tenant admin's view; outside the viewer's scope it shows nothing.
-#[server]
-pub async fn recent_events(
-    kind: Option<EventKind>,
-    account: Option<String>,
+/// One page of what the tab's filters select, newest first, within the viewer's scope.
+/// `query.account` narrows a tenant admin's view; outside the scope it shows nothing.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn list_records(
+    query: ConsoleQuery,
     cursor: Option<String>,
 ) -> Result<EventPage, ServerFnError> {
     let viewer = crate::ssr::require_viewer().await?;
     let request = crate::ssr::ListRequest {
-        kind,
-        account,
+        query,
         cursor,
+        newer_than: None,
         limit: PAGE_SIZE,
     };
     crate::ssr::backend()?
         .recent_events(&viewer, request)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+/// Live mode: the records the filters select that are newer than the newest row
+/// shown (its occurred-at in ms and id), newest first, at most 100.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn poll_records(
+    query: ConsoleQuery,
+    after_ms: i64,
+    after_id: String,
+) -> Result<EventPage, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    let request = crate::ssr::ListRequest {
+        query,
+        cursor: None,
+        newer_than: Some((after_ms, after_id)),
+        limit: 100,
+    };
+    crate::ssr::backend()?
+        .recent_events(&viewer, request)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn usage_summary(query: ConsoleQuery) -> Result<UsageReport, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    crate::ssr::backend()?
+        .usage(&viewer, query)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+/// A job's status history (every record with its job id), oldest first.
+#[server]
+pub async fn job_history(job_id: String) -> Result<Vec<Event>, ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    crate::ssr::backend()?
+        .job_history(&viewer, job_id)
+        .await
+        .map_err(crate::ssr::to_server_error)
+}
+
+/// Requests cancellation of a queued or running job.
+#[server]
+pub async fn cancel_job(job_id: String) -> Result<(), ServerFnError> {
+    let viewer = crate::ssr::require_viewer().await?;
+    let origin = crate::ssr::origin().await;
+    crate::ssr::backend()?
+        .cancel_job(&viewer, origin, job_id)
         .await
         .map_err(crate::ssr::to_server_error)
 }

@@ -26,11 +26,11 @@ macro_rules! wire_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = UnknownValue;
-            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+            type Err = $crate::model::UnknownValue;
+            fn from_str(s: &str) -> Result<Self, $crate::model::UnknownValue> {
                 match s {
                     $($wire => Ok($name::$variant),)+
-                    _ => Err(UnknownValue {
+                    _ => Err($crate::model::UnknownValue {
                         expected: &[$($wire),+],
                     }),
                 }
@@ -38,6 +38,8 @@ macro_rules! wire_enum {
         }
     };
 }
+
+pub(crate) use wire_enum;
 
 /// A string that is not one of a closed vocabulary.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -32,4 +32,7 @@ pub struct Event {
 pub struct EventPage {
     pub events: Vec<Event>,
     pub next_cursor: Option<String>,
+    /// Jobs of this page with a cancel request on record.
+    #[serde(default)]
+    pub cancel_requested: Vec<String>,
 }

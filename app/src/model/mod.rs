@@ -19,4 +19,6 @@ pub use money::{Micros, MicrosError};
 mod scope;
 pub use scope::{Role, Scope, Viewer};
 mod admin;
-pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown};
+pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown, UsageReport, UsageRow};
+mod filter;
+pub use filter::{urlencode, Column, Condition, ConsoleQuery, Join, Op, TimePreset, TimeRange};

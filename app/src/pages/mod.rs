@@ -1,4 +1,7 @@
+pub mod console;
 pub mod detail;
-pub mod events;
+pub mod drawer;
 pub mod keys;
 pub mod login;
+pub mod tabs;
+pub mod usage;

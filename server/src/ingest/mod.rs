@@ -199,6 +199,7 @@ async fn pull(
                 after_seq,
             }),
         limit,
+        ..EventQuery::default()
     };
     let (events, next) = state
         .store
@@ -206,11 +207,11 @@ async fn pull(
         .await
         .map_err(ApiError::internal)?;
     // Chain order pages by `after_seq` (poll again with the last one seen); newest-first by cursor.
-    let (next_cursor, next_after_seq) = match query.order {
+    let (next_cursor, next_after_seq) = match &query.order {
         Order::ChainAscending { after_seq } => {
-            (None, Some(events.last().map_or(after_seq, |e| e.seq)))
+            (None, Some(events.last().map_or(*after_seq, |e| e.seq)))
         }
-        Order::NewestFirst => (next.map(|c| c.encode()), None),
+        _ => (next.map(|c| c.encode()), None),
     };
     Ok(Json(json!({
         "events": events,

@@ -2,7 +2,9 @@
 
 use super::row::{EventRow, COLUMNS, GENESIS};
 use super::{to_ms, with_read, with_write, Store, StoreError, StoreResult};
-use app::model::{ActorType, Event, EventDetail, EventKind, Scope};
+use app::model::{
+    ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, Join, Op, Scope,
+};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
@@ -48,7 +50,7 @@ impl From<sqlx::Error> for AppendError {
     }
 }
 
-/// Rows per INSERT: 24 columns × 400 stays under both backends' bind limits.
+/// Rows per INSERT: 25 columns × 400 stays under both backends' bind limits.
 const INSERT_CHUNK: usize = 400;
 
 /// The position after which the next page starts: (occurred_at, id) of the last row shown.
@@ -74,13 +76,15 @@ impl Cursor {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Order {
     /// Newest first by occurred-at: what the console shows.
     #[default]
     NewestFirst,
     /// Oldest first by chain position: for SIEM pulls that must miss nothing.
     ChainAscending { after_seq: i64 },
+    /// Oldest first after a position: what Live mode polls for.
+    NewerThan(Cursor),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -92,6 +96,94 @@ pub struct EventQuery {
     pub cursor: Option<Cursor>,
     pub order: Order,
     pub limit: u32,
+    /// Conditions that must all hold.
+    pub all_of: Vec<Condition>,
+    /// Conditions combined by `join` (the console's filter builder).
+    pub builder: Vec<Condition>,
+    /// `None` is AND.
+    pub join: Option<Join>,
+    pub search: Option<String>,
+    /// Only the newest record of each subject (a job's current state).
+    pub latest_per_subject: bool,
+}
+
+impl EventQuery {
+    /// The console's selection, at `now`, as a store query.
+    pub fn from_console(q: &ConsoleQuery, now: DateTime<Utc>) -> EventQuery {
+        let (from, until) = q.range.bounds(now);
+        EventQuery {
+            kind: q.kind,
+            account_id: q.account.clone(),
+            from,
+            until,
+            all_of: q.quick.clone(),
+            builder: q.builder.clone(),
+            join: q.join,
+            search: q.search.clone(),
+            latest_per_subject: q.kind == Some(EventKind::Job),
+            ..EventQuery::default()
+        }
+    }
+}
+
+/// The stored column a console filter reads (the kind fixes its meaning; see row.rs).
+fn sql_column(c: Column) -> &'static str {
+    match c {
+        Column::Status | Column::Severity | Column::Dlp => "status",
+        Column::Source | Column::ResourceType | Column::Provider => "category",
+        Column::Agent => "agent",
+        Column::User => "actor",
+        Column::Model => "model",
+        Column::Action => "action",
+        Column::Account => "account_id",
+    }
+}
+
+/// One condition as SQL. "is not equal" also matches records without the value.
+fn push_condition<'a, DB: sqlx::Database>(q: &mut QueryBuilder<'a, DB>, c: &Condition)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let col = sql_column(c.column);
+    // DLP "flagged" is every verdict but clean.
+    let (col_op, value) = match (c.column, c.value.as_str(), c.op) {
+        (Column::Dlp, "flagged", Op::Eq) => ("status <> ", "clean".to_owned()),
+        (Column::Dlp, "flagged", Op::Ne) => ("status = ", "clean".to_owned()),
+        (_, _, Op::Eq) => ("", c.value.clone()),
+        (_, _, Op::Ne) => ("", c.value.clone()),
+    };
+    if !col_op.is_empty() {
+        q.push("(").push(col_op).push_bind(value).push(")");
+        return;
+    }
+    match c.op {
+        Op::Eq => {
+            q.push("(").push(col).push(" = ").push_bind(value).push(")");
+        }
+        Op::Ne => {
+            q.push("(")
+                .push(col)
+                .push(" IS NULL OR ")
+                .push(col)
+                .push(" <> ")
+                .push_bind(value)
+                .push(")");
+        }
+    }
+}
+
+/// `%text%` for LIKE, with LIKE's own wildcards in `text` taken literally.
+fn like_pattern(text: &str, prefix_only: bool) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    if prefix_only {
+        format!("{escaped}%")
+    } else {
+        format!("%{escaped}%")
+    }
 }
 
 impl Store {
@@ -222,6 +314,7 @@ impl Store {
                         .push_bind(r.tokens_out)
                         .push_bind(r.cost_micros)
                         .push_bind(r.credits_micros)
+                        .push_bind(r.executions)
                         .push_bind(&r.body)
                         .push_bind(&r.prev_hash)
                         .push_bind(&r.hash);
@@ -299,6 +392,19 @@ fn push_list_filters<'a, DB: sqlx::Database>(
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
+    push_where(q, scope, query);
+    push_order(q, query, limit);
+}
+
+/// Scope and filters, after `WHERE tenant_id = `.
+pub(crate) fn push_where<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    scope: &Scope,
+    query: &EventQuery,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
     q.push_bind(scope.tenant_id.clone());
     if let Some(accounts) = &scope.accounts {
         q.push(" AND account_id IN (");
@@ -323,7 +429,74 @@ fn push_list_filters<'a, DB: sqlx::Database>(
     if let Some(t) = query.until {
         q.push(" AND occurred_at < ").push_bind(to_ms(t));
     }
-    match query.order {
+    if !query.all_of.is_empty() {
+        for c in &query.all_of {
+            q.push(" AND ");
+            push_condition(q, c);
+        }
+    }
+    if !query.builder.is_empty() {
+        let glue = if query.join == Some(Join::Or) {
+            " OR "
+        } else {
+            " AND "
+        };
+        q.push(" AND (");
+        for (i, c) in query.builder.iter().enumerate() {
+            if i > 0 {
+                q.push(glue);
+            }
+            push_condition(q, c);
+        }
+        q.push(")");
+    }
+    if let Some(text) = &query.search {
+        // Jobs: a job id or model prefix; events: an event type prefix; else free text.
+        let (prefix_only, columns): (bool, &[&str]) = match query.kind {
+            Some(EventKind::Job) => (true, &["subject", "model"]),
+            Some(EventKind::SystemEvent) => (true, &["action"]),
+            _ => (
+                false,
+                &["actor", "subject", "action", "model", "agent", "id"],
+            ),
+        };
+        let pattern = like_pattern(text, prefix_only);
+        q.push(" AND (");
+        for (i, col) in columns.iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("LOWER(")
+                .push(*col)
+                .push(") LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\'");
+        }
+        q.push(")");
+    }
+    if query.latest_per_subject {
+        q.push(
+            " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id \
+             AND n.kind = events.kind AND n.subject = events.subject \
+             AND (n.occurred_at, n.id) > (events.occurred_at, events.id))",
+        );
+    }
+}
+
+fn push_order<'a, DB: sqlx::Database>(q: &mut QueryBuilder<'a, DB>, query: &EventQuery, limit: u32)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    match &query.order {
+        Order::NewerThan(c) => {
+            q.push(" AND (occurred_at, id) > (")
+                .push_bind(c.occurred_at)
+                .push(", ")
+                .push_bind(c.id.clone())
+                .push(")");
+            q.push(" ORDER BY occurred_at ASC, id ASC");
+        }
         Order::NewestFirst => {
             if let Some(c) = &query.cursor {
                 q.push(" AND (occurred_at, id) < (")
@@ -335,7 +508,7 @@ fn push_list_filters<'a, DB: sqlx::Database>(
             q.push(" ORDER BY occurred_at DESC, id DESC");
         }
         Order::ChainAscending { after_seq } => {
-            q.push(" AND seq > ").push_bind(after_seq);
+            q.push(" AND seq > ").push_bind(*after_seq);
             q.push(" ORDER BY seq ASC");
         }
     }

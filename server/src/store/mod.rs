@@ -8,6 +8,7 @@ mod chain;
 mod events;
 mod identity;
 mod row;
+mod usage;
 
 pub use chain::{VerifyFailure, VerifyReport};
 pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order};
@@ -87,7 +88,7 @@ macro_rules! with_write {
         }
     };
     ($store:expr, |$pool:ident| $body:expr) => {
-        with_write!($store, |$pool, _for_update| $body)
+        $crate::store::with_write!($store, |$pool, _for_update| $body)
     };
 }
 pub(crate) use {with_read, with_write};

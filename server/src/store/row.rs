@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 /// Every column of `events`, in table order.
 pub(crate) const COLUMNS: &str = "id, tenant_id, account_id, seq, kind, occurred_at, received_at, \
     actor, actor_type, ip, user_agent, action, status, category, agent, model, subject, \
-    tokens_in, tokens_out, cost_micros, credits_micros, body, prev_hash, hash";
+    tokens_in, tokens_out, cost_micros, credits_micros, executions, body, prev_hash, hash";
 
 /// The hash of "no previous record": the start of every tenant's chain.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -36,6 +36,7 @@ pub(crate) struct EventRow {
     pub tokens_out: Option<i64>,
     pub cost_micros: Option<i64>,
     pub credits_micros: Option<i64>,
+    pub executions: Option<i64>,
     pub body: String,
     #[serde(skip)]
     pub prev_hash: String,
@@ -63,6 +64,7 @@ struct Projection {
     tokens_out: Option<i64>,
     cost_micros: Option<i64>,
     credits_micros: Option<i64>,
+    executions: Option<i64>,
 }
 
 fn clamp(n: u64) -> Option<i64> {
@@ -114,6 +116,7 @@ fn project(detail: &EventDetail) -> Projection {
         EventDetail::CreditUsage(c) => Projection {
             agent: Some(c.ai_worker.clone()),
             credits_micros: Some(c.credits_consumed.micros()),
+            executions: clamp(c.executions),
             ..Projection::default()
         },
     }
@@ -159,6 +162,7 @@ impl EventRow {
             tokens_out: p.tokens_out,
             cost_micros: p.cost_micros,
             credits_micros: p.credits_micros,
+            executions: p.executions,
             body,
             prev_hash: prev_hash.to_owned(),
             hash: String::new(),

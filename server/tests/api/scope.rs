@@ -2,9 +2,7 @@
 
 use crate::common::{ai, spawn_app, Backend, TestApp, PASSWORD};
 use crate::on_both_backends;
-use app::api::{
-    CreateApiKey, DeactivateApiKey, EventDetail, ListApiKeys, MyAccounts, RecentEvents,
-};
+use app::api::{CreateApiKey, DeactivateApiKey, EventDetail, ListApiKeys, MyAccounts};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -57,27 +55,27 @@ fn actors(page: &str) -> Vec<String> {
     a
 }
 
-/// (session, server-function arguments, the rows expected or `None` for 401).
+/// (session, console query, the rows expected or `None` for 401).
 type Case<'a> = (
     Option<&'a str>,
-    &'a [(&'a str, &'a str)],
+    Value,
     Option<&'a [&'a str]>,
 );
 
 async fn list_follows_scope(b: Backend) {
     let w = world(b).await;
     let cases: [Case; 7] = [
-        (Some(&w.tenant), &[], Some(&["in-a1", "in-a2"])),
-        (Some(&w.a1), &[], Some(&["in-a1"])),
-        (Some(&w.a2), &[], Some(&["in-a2"])),
-        (Some(&w.other_tenant), &[], Some(&["in-b1"])),
+        (Some(&w.tenant), json!({}), Some(&["in-a1", "in-a2"])),
+        (Some(&w.a1), json!({}), Some(&["in-a1"])),
+        (Some(&w.a2), json!({}), Some(&["in-a2"])),
+        (Some(&w.other_tenant), json!({}), Some(&["in-b1"])),
         // Narrowing: a tenant admin may pick an account; an account admin cannot widen.
-        (Some(&w.tenant), &[("account", "a2")], Some(&["in-a2"])),
-        (Some(&w.a1), &[("account", "a2")], Some(&[])),
-        (None, &[], None),
+        (Some(&w.tenant), json!({"account": "a2"}), Some(&["in-a2"])),
+        (Some(&w.a1), json!({"account": "a2"}), Some(&[])),
+        (None, json!({}), None),
     ];
     for (cookie, form, expected) in cases {
-        let (s, body) = w.app.call::<RecentEvents>(cookie, form).await;
+        let (s, body) = w.app.list(cookie, form.clone()).await;
         match expected {
             Some(rows) => {
                 assert_eq!(s, StatusCode::OK, "{body}");
@@ -92,12 +90,12 @@ async fn list_follows_scope(b: Backend) {
     // Tenant-level self-audit records (the tenant admin's sign-in) reach tenant admins only.
     let (_, body) = w
         .app
-        .call::<RecentEvents>(Some(&w.tenant), &[("kind", "admin_action")])
+        .list(Some(&w.tenant), json!({"kind": "admin_action"}))
         .await;
     assert!(body.contains("tenant@t1.test"), "{body}");
     let (_, body) = w
         .app
-        .call::<RecentEvents>(Some(&w.a1), &[("kind", "admin_action")])
+        .list(Some(&w.a1), json!({"kind": "admin_action"}))
         .await;
     assert!(!body.contains("tenant@t1.test"), "{body}");
     assert!(
@@ -257,7 +255,7 @@ async fn accounts_and_keys_follow_scope(b: Backend) {
     // Both changes are audited in the account, with the actor.
     let (_, body) = w
         .app
-        .call::<RecentEvents>(Some(&w.a1), &[("kind", "admin_action")])
+        .list(Some(&w.a1), json!({"kind": "admin_action"}))
         .await;
     assert!(
         body.contains("API key created") && body.contains("API key deactivated"),
@@ -305,7 +303,7 @@ async fn sign_ins_are_audited_and_repeated_failures_lock(b: Backend) {
         .await
         .expect("session");
     let (_, body) = app
-        .call::<RecentEvents>(Some(&tenant), &[("kind", "admin_action")])
+        .list(Some(&tenant), json!({"kind": "admin_action"}))
         .await;
     let page: Value = serde_json::from_str(&body).expect("page");
     let names: Vec<&str> = page["events"]
@@ -356,7 +354,7 @@ async fn sign_ins_are_audited_and_repeated_failures_lock(b: Backend) {
         .await
         .expect("session");
     let (_, body) = app
-        .call::<RecentEvents>(Some(&again), &[("kind", "admin_action")])
+        .list(Some(&again), json!({"kind": "admin_action"}))
         .await;
     assert!(
         body.contains("Signed out") && body.contains("matrix-test/1"),
@@ -404,7 +402,8 @@ async fn exports_follow_scope_and_are_audited(b: Backend) {
         (Some(w.a2.clone()), vec!["in-a2"]),
         (Some(w.other_tenant.clone()), vec!["in-b1"]),
     ] {
-        let (s, disposition, body) = export(cookie, "format=csv&kind=ai_interaction").await;
+        let (s, disposition, body) =
+            export(cookie, "format=csv&kind=ai_interaction&range=all_time").await;
         assert_eq!(s, StatusCode::OK, "{body}");
         assert_eq!(
             disposition.as_deref(),
@@ -489,7 +488,7 @@ async fn exports_follow_scope_and_are_audited(b: Backend) {
     // Every export is itself on the record, in the exporter's scope.
     let (_, body) = w
         .app
-        .call::<RecentEvents>(Some(&w.a1), &[("kind", "admin_action")])
+        .list(Some(&w.a1), json!({"kind": "admin_action"}))
         .await;
     assert!(
         body.contains("Audit log exported") && body.contains("a1@t1.test"),

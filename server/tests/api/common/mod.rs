@@ -222,6 +222,22 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// One page of the console's list, as `cookie`'s user, for a (partial) `ConsoleQuery`.
+    pub async fn list(&self, cookie: Option<&str>, query: Value) -> (StatusCode, String) {
+        let path = <app::api::ListRecords as leptos::server_fn::ServerFn>::PATH;
+        let mut r = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(&serde_json::json!({"query": query, "cursor": null}));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        let r = r.send().await.expect("list_records");
+        (r.status(), r.text().await.expect("body"))
+    }
+}
+
 pub async fn json_of(r: Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.expect("body");

@@ -1,0 +1,127 @@
+//! The detail drawer: a record in full beside the list, which stays where it was.
+//! Text from the platform is rendered as text (escaped), never as HTML.
+
+use crate::api::{event_detail, job_history};
+use crate::model::{Event, EventDetail};
+use leptos::prelude::*;
+
+fn pretty(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+#[component]
+pub fn Drawer(id: String, close: String) -> impl IntoView {
+    let record = Resource::new(move || id.clone(), event_detail);
+    view! {
+        <aside class="drawer" role="dialog" aria-label="Record detail">
+            <a class="drawer-close" href=close aria-label="Close">"✕"</a>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match record.await {
+                        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any(),
+                        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </aside>
+    }
+}
+
+#[component]
+pub fn RecordDetail(event: Event) -> impl IntoView {
+    let kind = event.detail.kind();
+    let fields: Vec<(&str, String)> = vec![
+        ("ID", event.id.to_string()),
+        ("Tenant", event.tenant_id.clone()),
+        (
+            "Account",
+            event
+                .account_id
+                .clone()
+                .unwrap_or_else(|| "— tenant —".into()),
+        ),
+        ("Occurred", event.occurred_at.to_rfc3339()),
+        ("Received", event.received_at.to_rfc3339()),
+        ("Actor", format!("{} ({})", event.actor, event.actor_type)),
+        ("IP", event.ip.clone().unwrap_or_default()),
+        ("User agent", event.user_agent.clone().unwrap_or_default()),
+        ("Chain position", event.seq.to_string()),
+        ("Hash", event.hash.clone()),
+    ];
+    let specific = match &event.detail {
+        EventDetail::AdminAction(a) if a.old_value.is_some() || a.new_value.is_some() => {
+            let (old, new) = (pretty(&a.old_value), pretty(&a.new_value));
+            view! {
+                <div class="diff">
+                    <section><h2>"Old value"</h2><pre>{old}</pre></section>
+                    <section><h2>"New value"</h2><pre>{new}</pre></section>
+                </div>
+            }
+            .into_any()
+        }
+        EventDetail::Job(j) => {
+            let (prompt, response) = (
+                j.prompt.clone().unwrap_or_default(),
+                j.response.clone().unwrap_or_default(),
+            );
+            let error = j.error.clone();
+            let history = Resource::new(
+                {
+                    let id = j.job_id.clone();
+                    move || id.clone()
+                },
+                job_history,
+            );
+            view! {
+                <h2>"Prompt"</h2><pre class="text">{prompt}</pre>
+                <h2>"Response"</h2><pre class="text">{response}</pre>
+                {error.map(|e| view! { <h2>"Error"</h2><pre class="text error">{e}</pre> })}
+                <h2>"Status history"</h2>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let list = history.await.unwrap_or_default();
+                        view! {
+                            <ol class="history">
+                                {list.into_iter().filter_map(|e| match e.detail {
+                                    EventDetail::Job(j) => Some(view! {
+                                        <li><span class=format!("badge status-{}", j.status.as_str())>{j.status.as_str()}</span>
+                                            " " {e.occurred_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</li>
+                                    }),
+                                    _ => None,
+                                }).collect_view()}
+                            </ol>
+                        }
+                    })}
+                </Transition>
+            }
+            .into_any()
+        }
+        EventDetail::Thread(t) => {
+            let messages = t.transcript.clone();
+            view! {
+                <h2>"Transcript"</h2>
+                <ol class="transcript">
+                    {messages.into_iter().map(|m| view! { <li><strong>{m.role}</strong> ": " {m.content}</li> }).collect_view()}
+                </ol>
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
+    };
+    view! {
+        <h1 class="detail-title">
+            <span class=format!("kind kind-{}", kind.as_str())>{kind.label()}</span>
+            " "
+            {event.detail.summary()}
+        </h1>
+        <dl class="fields">
+            {fields.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd class="copyable">{v}</dd> }).collect_view()}
+        </dl>
+        {specific}
+        <h2>"Metadata"</h2>
+        <pre class="json">{pretty(&event.metadata)}</pre>
+        <h2>"Record"</h2>
+        <pre class="json">{pretty(&event.detail)}</pre>
+    }
+}
