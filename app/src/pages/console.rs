@@ -84,7 +84,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
         <main class="content">
             <FilterBar tab query live/>
             <LiveStatus live refreshed/>
-            {(tab == Tab::Usage).then(|| view! { <super::usage::UsageViews query view=usage_view/> })}
+            {(tab == Tab::Usage).then(|| view! { <super::usage::UsageNav query view=usage_view/> })}
             <Show when=move || tab != Tab::Usage || usage_view.get() == super::usage::UsageView::Details>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -95,6 +95,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
                 })}
             </Transition>
             </Show>
+            {(tab == Tab::Usage).then(|| view! { <super::usage::UsageViews query view=usage_view/> })}
         </main>
         {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> })}
     }

@@ -23,9 +23,9 @@ impl UsageView {
     }
 }
 
+/// Details / By user / By AI worker.
 #[component]
-pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoView {
-    let report = Resource::new(move || query.get(), usage_summary);
+pub fn UsageNav(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoView {
     let link = move |v: &'static str| {
         let q = query.get();
         if v == "details" {
@@ -40,12 +40,22 @@ pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl Into
             <a href=move || link("by_user") class:active=move || view.get() == UsageView::ByUser>"By user"</a>
             <a href=move || link("by_worker") class:active=move || view.get() == UsageView::ByWorker>"By AI worker"</a>
         </nav>
+    }
+}
+
+/// The credit view chosen (unless Details) and the token and cost aggregates.
+#[component]
+pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoView {
+    let report = Resource::new(move || query.get(), usage_summary);
+    view! {
         <Transition fallback=|| view! { <p class="muted">"Loading usage…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let chosen = view.get();
+                Suspend::new(async move {
                 match report.await {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(r) => {
-                        let credits = match view.get_untracked() {
+                        let credits = match chosen {
                             UsageView::Details => None,
                             UsageView::ByUser => Some(("Credits by user", r.credits_by_user.clone())),
                             UsageView::ByWorker => Some(("Credits by AI worker", r.credits_by_worker.clone())),
@@ -61,7 +71,8 @@ pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl Into
                         .into_any()
                     }
                 }
-            })}
+            })
+            }}
         </Transition>
     }
 }

@@ -91,7 +91,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|r| UsageRow {
-                name: r.name.unwrap_or_else(|| "—".into()),
+                name: r.name.unwrap_or_else(|| "(none)".into()),
                 records: r.records,
                 executions: r.executions,
                 credits: Micros::from_micros(r.credits),

@@ -56,11 +56,7 @@ fn actors(page: &str) -> Vec<String> {
 }
 
 /// (session, console query, the rows expected or `None` for 401).
-type Case<'a> = (
-    Option<&'a str>,
-    Value,
-    Option<&'a [&'a str]>,
-);
+type Case<'a> = (Option<&'a str>, Value, Option<&'a [&'a str]>);
 
 async fn list_follows_scope(b: Backend) {
     let w = world(b).await;
