@@ -42,6 +42,22 @@ pub enum Command {
     /// Manage console users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill a fresh database and measure ingest, console queries, Live polls, usage
+    /// and export (see BENCHMARKS.md).
+    Bench {
+        /// Records inserted straight through the store.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Records then ingested over HTTP.
+        #[arg(long, default_value_t = 200_000)]
+        http_events: usize,
+        /// Timed repetitions per query.
+        #[arg(long, default_value_t = 50)]
+        runs: usize,
+        /// Also write the report here as JSON.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {
         #[arg(long)]

@@ -146,6 +146,25 @@ async fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             audit::record(store, &tenant, account.clone(), &audit::Who::cli(), change).await?;
             println!("created {email} ({}) in {tenant}", role.as_str());
         }
+        Command::Bench {
+            events,
+            http_events,
+            runs,
+            json,
+        } => {
+            anyhow::ensure!(
+                store.tenant_ids().await?.is_empty(),
+                "bench needs an empty database"
+            );
+            let report = vigil::bench::run(store, events, http_events, runs).await?;
+            println!("{}", vigil::bench::table(&report));
+            for (case, plan) in &report.plans {
+                println!("plan, {case}:\n    {}", plan.join("\n    "));
+            }
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+            }
+        }
         Command::Verify { tenant } => {
             let tenants = match tenant {
                 Some(t) => vec![t],

@@ -159,38 +159,14 @@ pub async fn seed(
             .await?;
     }
 
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut gen = Generator {
-        rng: &mut rng,
-        store,
-        balances: HashMap::new(),
-        job_counter: 0,
-    };
+    let mut gen = DemoStream::new(store, seed, now);
     let mut per_tenant: HashMap<&str, Vec<NewEvent>> = HashMap::new();
-    let span_ms = Duration::days(90).num_milliseconds();
     let mut produced = 0;
     while produced < events {
-        // A few hot spots: Acme sends most of the traffic, its production account most of that.
-        let tenant = if gen.rng.gen_bool(0.75) {
-            &TENANTS[0]
-        } else {
-            &TENANTS[1]
-        };
-        let account = if gen.rng.gen_bool(0.6) {
-            tenant.accounts[0].0
-        } else {
-            tenant
-                .accounts
-                .choose(gen.rng)
-                .map_or(tenant.accounts[0].0, |a| a.0)
-        };
-        // Skewed towards recent days, like real usage growth.
-        let age = (gen.rng.gen::<f64>().powi(2) * span_ms as f64) as i64;
-        let at = now - Duration::milliseconds(age);
-        let mut group = gen.group(tenant, account, at);
+        let (tenant, mut group) = gen.next_group();
         group.truncate(events - produced);
         produced += group.len();
-        per_tenant.entry(tenant.id).or_default().extend(group);
+        per_tenant.entry(tenant).or_default().extend(group);
     }
 
     let mut report = SeedReport {
@@ -199,7 +175,7 @@ pub async fn seed(
     };
     for (tenant, mut list) in per_tenant {
         list.sort_by_key(|e| e.occurred_at);
-        gen.fix_balances(&mut list);
+        gen.inner.fix_balances(&mut list);
         for chunk in list.chunks(500) {
             let outcomes = store.append(tenant, chunk).await?;
             let dup = outcomes.iter().filter(|o| o.duplicate).count();
@@ -210,8 +186,52 @@ pub async fn seed(
     Ok(report)
 }
 
+/// An endless, reproducible stream of realistic records over the 90 days before `now`,
+/// with a few hot spots: Acme sends most of the traffic, its production account most of that.
+pub struct DemoStream<'a> {
+    inner: Generator<'a>,
+    now: DateTime<Utc>,
+}
+
+impl<'a> DemoStream<'a> {
+    pub fn new(store: &'a Store, seed: u64, now: DateTime<Utc>) -> Self {
+        DemoStream {
+            inner: Generator {
+                rng: ChaCha8Rng::seed_from_u64(seed),
+                store,
+                balances: HashMap::new(),
+                job_counter: 0,
+            },
+            now,
+        }
+    }
+
+    /// One happening (one record, or a job's whole life) and its tenant.
+    pub fn next_group(&mut self) -> (&'static str, Vec<NewEvent>) {
+        let gen = &mut self.inner;
+        let tenant = if gen.rng.gen_bool(0.75) {
+            &TENANTS[0]
+        } else {
+            &TENANTS[1]
+        };
+        let account = if gen.rng.gen_bool(0.6) {
+            tenant.accounts[0].0
+        } else {
+            tenant
+                .accounts
+                .choose(&mut gen.rng)
+                .map_or(tenant.accounts[0].0, |a| a.0)
+        };
+        // Skewed towards recent days, like real usage growth.
+        let span_ms = Duration::days(90).num_milliseconds();
+        let age = (gen.rng.gen::<f64>().powi(2) * span_ms as f64) as i64;
+        let at = self.now - Duration::milliseconds(age);
+        (tenant.id, gen.group(tenant, account, at))
+    }
+}
+
 struct Generator<'a> {
-    rng: &'a mut ChaCha8Rng,
+    rng: ChaCha8Rng,
     store: &'a Store,
     balances: HashMap<Option<String>, i64>,
     job_counter: u64,

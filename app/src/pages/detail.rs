@@ -1,6 +1,6 @@
 //! One record on its own page (a link to share); the drawer shows the same.
 
-use super::drawer::RecordDetail;
+use super::drawer::record_or_reason;
 use crate::api::event_detail;
 use crate::components::TopBar;
 use leptos::prelude::*;
@@ -16,13 +16,7 @@ pub fn DetailPage() -> impl IntoView {
         <main class="content">
             <a class="back" href="/">"← All records"</a>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match record.await {
-                        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any(),
-                        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
+                {move || Suspend::new(async move { record_or_reason(record.await) })}
             </Transition>
         </main>
     }

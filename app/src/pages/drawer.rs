@@ -16,15 +16,18 @@ pub fn Drawer(id: String, close: String) -> impl IntoView {
         <aside class="drawer" role="dialog" aria-label="Record detail">
             <a class="drawer-close" href=close aria-label="Close">"✕"</a>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match record.await {
-                        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any(),
-                        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
+                {move || Suspend::new(async move { record_or_reason(record.await) })}
             </Transition>
         </aside>
+    }
+}
+
+/// A fetched record, or why there is none ("not found" also for another scope's id).
+pub fn record_or_reason(result: Result<Option<Event>, ServerFnError>) -> AnyView {
+    match result {
+        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any(),
+        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any(),
+        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
     }
 }
 

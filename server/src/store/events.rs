@@ -364,6 +364,32 @@ impl Store {
         Ok((events, next))
     }
 
+    /// The database's plan for the page query `list` would run (EXPLAIN on both backends).
+    pub async fn explain_list(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<Vec<String>> {
+        let limit = query.limit.clamp(1, 1000);
+        Ok(match &self.backend {
+            super::Backend::Sqlite { read, .. } => {
+                let mut q = QueryBuilder::new(format!(
+                    "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM events WHERE tenant_id = "
+                ));
+                push_list_filters(&mut q, scope, query, limit);
+                let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
+                rows.into_iter().map(|r| r.3).collect()
+            }
+            super::Backend::Postgres(pool) => {
+                let mut q = QueryBuilder::new(format!(
+                    "EXPLAIN SELECT {COLUMNS} FROM events WHERE tenant_id = "
+                ));
+                push_list_filters(&mut q, scope, query, limit);
+                q.build_query_scalar().fetch_all(pool).await?
+            }
+        })
+    }
+
     /// One record by id, if `scope` may see it. Another scope's record is simply absent.
     #[tracing::instrument(skip(self))]
     pub async fn get(&self, scope: &Scope, id: Uuid) -> StoreResult<Option<Event>> {

@@ -1,0 +1,443 @@
+//! `vigil bench`: fills a database with realistic records and measures what admins and
+//! the platform feel: ingest over HTTP against the raw insert limit, the first page of
+//! each console tab, Live polls, usage aggregation and export. Prints a table and JSON.
+
+use crate::auth::api_key::create_key;
+use crate::config::{leptos_options, Config};
+use crate::seed::{self, DemoStream};
+use crate::store::{Cursor, EventQuery, NewEvent, Order, Store};
+use crate::AppState;
+use app::model::{Column, Condition, ConsoleQuery, EventKind, Op, Scope, TimePreset, TimeRange};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Serialize, Default)]
+pub struct Report {
+    pub backend: String,
+    pub records: usize,
+    pub raw_insert_per_s: f64,
+    pub http_ingest_per_s: f64,
+    pub http_to_raw_ratio: f64,
+    /// (case, p50 ms, p95 ms, p99 ms)
+    pub first_page: Vec<(String, f64, f64, f64)>,
+    pub live_poll_empty_ms: (f64, f64, f64),
+    pub live_poll_100_ms: (f64, f64, f64),
+    pub usage_30_days_ms: (f64, f64, f64),
+    pub export_rows: u64,
+    pub export_rows_per_s: f64,
+    pub export_peak_rss_mb: f64,
+    pub export_rss_growth_mb: f64,
+    pub plans: Vec<(String, Vec<String>)>,
+}
+
+fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
+    ms.sort_by(f64::total_cmp);
+    let at = |p: f64| {
+        ms.get(((ms.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    (at(0.5), at(0.95), at(0.99))
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_owned)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// The wire form of a record, as a platform would send it.
+fn wire(e: &NewEvent) -> Value {
+    let mut v = serde_json::to_value(&e.detail).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("id".into(), json!(e.id));
+        o.insert("account_id".into(), json!(e.account_id));
+        o.insert("occurred_at".into(), json!(e.occurred_at));
+        o.insert("actor".into(), json!(e.actor));
+        o.insert("actor_type".into(), json!(e.actor_type));
+        o.insert("ip".into(), json!(e.ip));
+        o.insert("user_agent".into(), json!(e.user_agent));
+        o.insert("metadata".into(), json!(e.metadata));
+    }
+    v
+}
+
+/// Appends `n` generated records straight through the store (batched transactions).
+async fn fill(store: &Store, gen: &mut DemoStream<'_>, n: usize) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut pending: HashMap<&str, Vec<NewEvent>> = HashMap::new();
+    let mut done = 0;
+    while done < n {
+        let (tenant, mut group) = gen.next_group();
+        group.truncate(n - done);
+        done += group.len();
+        let list = pending.entry(tenant).or_default();
+        list.extend(group);
+        if list.len() >= 500 {
+            store.append(tenant, list).await?;
+            list.clear();
+        }
+        if done % 1_000_000 < 5 && done >= 1_000_000 {
+            eprintln!("  … {done} records");
+        }
+    }
+    for (tenant, list) in pending {
+        store.append(tenant, &list).await?;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+pub async fn run(
+    store: &Store,
+    events: usize,
+    http_events: usize,
+    runs: usize,
+) -> anyhow::Result<Report> {
+    let now = chrono::Utc::now();
+    seed::seed(store, 0, 1, now).await?;
+    let mut report = Report {
+        backend: store.backend_name().into(),
+        records: events + http_events,
+        ..Report::default()
+    };
+    let mut gen = DemoStream::new(store, 7, now);
+
+    eprintln!("raw insert of {events} records…");
+    report.raw_insert_per_s = fill(store, &mut gen, events).await?;
+
+    // The real server, on a random port, for ingest and export over HTTP.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        leptos_options: leptos_options(addr, "target/site"),
+        store: store.clone(),
+        config: Arc::new(Config {
+            addr,
+            ..Config::default()
+        }),
+    };
+    tokio::spawn(crate::serve(listener, state));
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::new();
+    let mut keys = HashMap::new();
+    for t in seed::TENANTS {
+        keys.insert(
+            t.id,
+            create_key(store, t.id, None, "bench").await?.plaintext,
+        );
+    }
+
+    eprintln!("HTTP ingest of {http_events} records in batches of 500…");
+    let mut batches: Vec<(&str, Value)> = Vec::new();
+    let mut pending: HashMap<&str, Vec<Value>> = HashMap::new();
+    let mut made = 0;
+    while made < http_events {
+        let (tenant, group) = gen.next_group();
+        made += group.len();
+        let list = pending.entry(tenant).or_default();
+        list.extend(group.iter().map(wire));
+        if list.len() >= 500 {
+            batches.push((tenant, Value::Array(std::mem::take(list))));
+        }
+    }
+    batches.extend(
+        pending
+            .into_iter()
+            .filter(|(_, l)| !l.is_empty())
+            .map(|(t, l)| (t, Value::Array(l))),
+    );
+    let bodies: Vec<(String, Vec<u8>)> = batches
+        .into_iter()
+        .map(|(t, v)| (keys[t].clone(), serde_json::to_vec(&v).unwrap_or_default()))
+        .collect();
+    let started = Instant::now();
+    let queue = Arc::new(tokio::sync::Mutex::new(bodies));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (queue, client, base) = (queue.clone(), client.clone(), base.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let next = queue.lock().await.pop();
+                let Some((key, body)) = next else { break };
+                let r = client
+                    .post(format!("{base}/api/v1/events"))
+                    .bearer_auth(key)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(r.status().is_success(), "ingest answered {}", r.status());
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for w in workers {
+        w.await??;
+    }
+    report.http_ingest_per_s = made as f64 / started.elapsed().as_secs_f64();
+    report.records = events + made;
+    report.http_to_raw_ratio = report.http_ingest_per_s / report.raw_insert_per_s;
+
+    eprintln!("first pages…");
+    let hot = Scope::tenant("acme");
+    const AGENTS: [&str; 5] = [
+        "support-triage",
+        "sales-assistant",
+        "code-reviewer",
+        "invoice-extractor",
+        "nightly-digest",
+    ];
+    const STATUSES: [&str; 4] = ["failed", "running", "complete", "cancelled"];
+    let tabs = [
+        ("Jobs", EventKind::Job, Column::Status),
+        ("Threads", EventKind::Thread, Column::Source),
+        ("Events", EventKind::SystemEvent, Column::Severity),
+        ("AI interactions", EventKind::AiInteraction, Column::Dlp),
+        (
+            "Admin activity",
+            EventKind::AdminAction,
+            Column::ResourceType,
+        ),
+        ("Usage", EventKind::CreditUsage, Column::Agent),
+    ];
+    fn status_value(c: Column, i: usize) -> String {
+        match c {
+            Column::Status => STATUSES[i % STATUSES.len()].into(),
+            Column::Source => ["slack", "email", "app", "cron"][i % 4].into(),
+            Column::Severity => ["info", "warning", "error"][i % 3].into(),
+            Column::Dlp => ["flagged", "clean"][i % 2].into(),
+            Column::ResourceType => ["role", "settings", "api_key"][i % 3].into(),
+            _ => AGENTS[i % AGENTS.len()].into(),
+        }
+    }
+    for (label, kind, column) in tabs {
+        type Case = Box<dyn Fn(usize) -> ConsoleQuery>;
+        let base_query = move || ConsoleQuery {
+            kind: Some(kind),
+            ..ConsoleQuery::default()
+        };
+        let cases: Vec<(&str, Case)> = vec![
+            (
+                "scope only",
+                Box::new(move |_| ConsoleQuery {
+                    range: TimeRange {
+                        preset: TimePreset::AllTime,
+                        from: None,
+                        to: None,
+                    },
+                    ..base_query()
+                }),
+            ),
+            (
+                "scope + status",
+                Box::new(move |i| ConsoleQuery {
+                    quick: vec![Condition {
+                        column,
+                        op: Op::Eq,
+                        value: status_value(column, i),
+                    }],
+                    ..base_query()
+                }),
+            ),
+            (
+                "scope + agent",
+                Box::new(move |i| ConsoleQuery {
+                    quick: vec![Condition {
+                        column: Column::Agent,
+                        op: Op::Eq,
+                        value: AGENTS[i % AGENTS.len()].into(),
+                    }],
+                    ..base_query()
+                }),
+            ),
+            (
+                "scope + last 7 days",
+                Box::new(move |_| ConsoleQuery {
+                    range: TimeRange {
+                        preset: TimePreset::Last7Days,
+                        from: None,
+                        to: None,
+                    },
+                    ..base_query()
+                }),
+            ),
+            (
+                "search",
+                Box::new(move |i| ConsoleQuery {
+                    search: Some(["gpt", "job_1", "cron", "ana", "chat"][i % 5].into()),
+                    ..base_query()
+                }),
+            ),
+        ];
+        for (name, make) in cases {
+            let mut ms = Vec::with_capacity(runs);
+            let mut plan_query = None;
+            for i in 0..runs {
+                let mut q = EventQuery::from_console(&make(i), chrono::Utc::now());
+                q.limit = 50;
+                let t = Instant::now();
+                store.list(&hot, &q).await?;
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                plan_query.get_or_insert(q);
+            }
+            let (p50, p95, p99) = percentiles(ms);
+            let case = format!("{label}: {name}");
+            if let Some(q) = plan_query {
+                report
+                    .plans
+                    .push((case.clone(), store.explain_list(&hot, &q).await?));
+            }
+            report.first_page.push((case, p50, p95, p99));
+        }
+    }
+
+    eprintln!("live polls, usage, export…");
+    let events_tab = EventQuery::from_console(
+        &ConsoleQuery {
+            kind: Some(EventKind::SystemEvent),
+            ..ConsoleQuery::default()
+        },
+        now,
+    );
+    let (first, _) = store
+        .list(
+            &hot,
+            &EventQuery {
+                limit: 1,
+                ..events_tab.clone()
+            },
+        )
+        .await?;
+    let newest = first.first().map(|e| Cursor {
+        occurred_at: e.occurred_at.timestamp_millis(),
+        id: e.id.to_string(),
+    });
+    if let Some(newest) = newest {
+        let mut ms = Vec::new();
+        for _ in 0..runs {
+            let q = EventQuery {
+                order: Order::NewerThan(newest.clone()),
+                limit: 100,
+                ..events_tab.clone()
+            };
+            let t = Instant::now();
+            store.list(&hot, &q).await?;
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        report.live_poll_empty_ms = percentiles(ms);
+        // 100 newer records: poll from the 101st newest.
+        let (page, _) = store
+            .list(
+                &hot,
+                &EventQuery {
+                    limit: 101,
+                    ..events_tab.clone()
+                },
+            )
+            .await?;
+        if let Some(e) = page.last() {
+            let from = Cursor {
+                occurred_at: e.occurred_at.timestamp_millis(),
+                id: e.id.to_string(),
+            };
+            let mut ms = Vec::new();
+            for _ in 0..runs {
+                let q = EventQuery {
+                    order: Order::NewerThan(from.clone()),
+                    limit: 100,
+                    ..events_tab.clone()
+                };
+                let t = Instant::now();
+                store.list(&hot, &q).await?;
+                ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            report.live_poll_100_ms = percentiles(ms);
+        }
+    }
+    let usage_q = EventQuery::from_console(&ConsoleQuery::default(), now);
+    let mut ms = Vec::new();
+    for _ in 0..runs.min(10) {
+        let t = Instant::now();
+        store.usage(&hot, &usage_q).await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    report.usage_30_days_ms = percentiles(ms);
+
+    // Export all of the hot tenant's AI interactions over HTTP, sampling RSS meanwhile.
+    let baseline = rss_mb();
+    let peak = Arc::new(std::sync::Mutex::new(baseline));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        tokio::spawn(async move {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = rss_mb();
+                if let Ok(mut p) = peak.lock() {
+                    *p = p.max(now);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut r = client
+        .get(format!("{base}/api/v1/export?format=csv&range=all_time"))
+        .bearer_auth(&keys["acme"])
+        .send()
+        .await?;
+    let mut lines = 0_u64;
+    while let Some(chunk) = r.chunk().await? {
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    sampler.await?;
+    report.export_rows = lines.saturating_sub(1);
+    report.export_rows_per_s = report.export_rows as f64 / secs;
+    report.export_peak_rss_mb = peak.lock().map_or(0.0, |p| *p);
+    report.export_rss_growth_mb = report.export_peak_rss_mb - baseline;
+    Ok(report)
+}
+
+/// The report as a Markdown table.
+pub fn table(r: &Report) -> String {
+    let mut out = format!(
+        "### {} — {} records\n\n| measure | value |\n| --- | --- |\n",
+        r.backend, r.records
+    );
+    out += &format!(
+        "| raw insert (store, batches of 500) | {:.0} records/s |\n",
+        r.raw_insert_per_s
+    );
+    out += &format!(
+        "| ingest over HTTP (batches of 500, 4 clients) | {:.0} records/s ({:.2}× raw) |\n",
+        r.http_ingest_per_s, r.http_to_raw_ratio
+    );
+    for (case, p50, p95, p99) in &r.first_page {
+        out += &format!("| first page, {case} | p50 {p50:.2} / p95 {p95:.2} / p99 {p99:.2} ms |\n");
+    }
+    let (a, b, c) = r.live_poll_empty_ms;
+    out += &format!("| Live poll, 0 new | p50 {a:.2} / p95 {b:.2} / p99 {c:.2} ms |\n");
+    let (a, b, c) = r.live_poll_100_ms;
+    out += &format!("| Live poll, 100 new | p50 {a:.2} / p95 {b:.2} / p99 {c:.2} ms |\n");
+    let (a, b, c) = r.usage_30_days_ms;
+    out += &format!("| usage by user, agent, model (Last 30 Days) | p50 {a:.1} / p95 {b:.1} / p99 {c:.1} ms |\n");
+    out += &format!(
+        "| export CSV over HTTP | {} rows, {:.0} rows/s, peak RSS {:.0} MB (+{:.0} MB) |\n",
+        r.export_rows, r.export_rows_per_s, r.export_peak_rss_mb, r.export_rss_growth_mb
+    );
+    out
+}
