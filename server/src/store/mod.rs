@@ -114,9 +114,11 @@ impl Store {
                 .connect_with(opts.clone())
                 .await?;
             sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+            // Plain (not read-only) connections: under load, read-only ones could wait
+            // out the busy timeout on the WAL index, stalling requests for seconds.
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts.read_only(true))
+                .connect_with(opts)
                 .await?;
             Backend::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

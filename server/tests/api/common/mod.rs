@@ -260,10 +260,10 @@ pub fn ai(account: &str, user: &str) -> Value {
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
-            $( #[tokio::test] async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )+
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::common::Backend::Sqlite).await } )+
         }
         mod postgres {
-            $( #[tokio::test] async fn $name() { super::$name($crate::common::Backend::Postgres).await } )+
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name($crate::common::Backend::Postgres).await } )+
         }
     };
 }
