@@ -43,6 +43,22 @@ fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
     (at(0.5), at(0.95), at(0.99))
 }
 
+/// Runs `query` `runs` times; p50/p95/p99 in milliseconds.
+async fn time_list(
+    store: &Store,
+    scope: &Scope,
+    query: &EventQuery,
+    runs: usize,
+) -> anyhow::Result<(f64, f64, f64)> {
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        store.list(scope, query).await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(percentiles(ms))
+}
+
 fn rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -326,18 +342,12 @@ pub async fn run(
         id: e.id.to_string(),
     });
     if let Some(newest) = newest {
-        let mut ms = Vec::new();
-        for _ in 0..runs {
-            let q = EventQuery {
-                order: Order::NewerThan(newest.clone()),
-                limit: 100,
-                ..events_tab.clone()
-            };
-            let t = Instant::now();
-            store.list(&hot, &q).await?;
-            ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        report.live_poll_empty_ms = percentiles(ms);
+        let poll = EventQuery {
+            order: Order::NewerThan(newest),
+            limit: 100,
+            ..events_tab.clone()
+        };
+        report.live_poll_empty_ms = time_list(store, &hot, &poll, runs).await?;
         // 100 newer records: poll from the 101st newest.
         let (page, _) = store
             .list(
@@ -353,18 +363,12 @@ pub async fn run(
                 occurred_at: e.occurred_at.timestamp_millis(),
                 id: e.id.to_string(),
             };
-            let mut ms = Vec::new();
-            for _ in 0..runs {
-                let q = EventQuery {
-                    order: Order::NewerThan(from.clone()),
-                    limit: 100,
-                    ..events_tab.clone()
-                };
-                let t = Instant::now();
-                store.list(&hot, &q).await?;
-                ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            }
-            report.live_poll_100_ms = percentiles(ms);
+            let poll = EventQuery {
+                order: Order::NewerThan(from),
+                limit: 100,
+                ..events_tab.clone()
+            };
+            report.live_poll_100_ms = time_list(store, &hot, &poll, runs).await?;
         }
     }
     let usage_q = EventQuery::from_console(&ConsoleQuery::default(), now);
