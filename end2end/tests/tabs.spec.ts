@@ -231,3 +231,21 @@ test('exports hold exactly what the filters select', async ({ page }) => {
   expect(list.map((e: any) => e.job_id).sort()).toEqual([...shown].sort());
   expect(list.every((e: any) => e.status === 'failed' && e.tenant_id === 'acme')).toBe(true);
 });
+
+test('live mode on jobs shows each job once, at its newest state', async ({ page, request }) => {
+  await signIn(page);
+  await page.goto('/jobs?live=1');
+  const jobId = (await col(page, 2).first().innerText()).trim();
+  const post = (status: string) =>
+    request.post('/api/v1/events', {
+      headers: { Authorization: `Bearer ${key()}` },
+      data: { kind: 'job', account_id: 'acme-prod', job_id: jobId, status, agent: 'support-triage', job_type: 'agent.run' },
+    });
+  expect((await post('retrying')).status()).toBe(201);
+  const visible = page.locator('table.events tr:visible', { hasText: jobId });
+  await expect(visible.locator('.badge').first()).toHaveText('retrying', { timeout: 12_000 });
+  await expect(visible).toHaveCount(1);
+  expect((await post('failed')).status()).toBe(201);
+  await expect(visible.locator('.badge').first()).toHaveText('failed', { timeout: 12_000 });
+  await expect(visible).toHaveCount(1);
+});

@@ -22,6 +22,14 @@ fn tab_href(tab: Tab, q: &ConsoleQuery, live: bool, extra: &[(&str, &str)]) -> S
     q.href(tab.path(), &all)
 }
 
+/// The job a record belongs to, if it is a job record.
+fn job_of(e: &Event) -> Option<&str> {
+    match &e.detail {
+        EventDetail::Job(j) => Some(&j.job_id),
+        _ => None,
+    }
+}
+
 fn time_text(e: &Event) -> String {
     e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
@@ -146,8 +154,17 @@ fn live_mode(
                     }
                     let ids: HashSet<uuid::Uuid> = p.events.iter().map(|e| e.id).collect();
                     fresh.set(ids);
+                    let latest_only = q.kind == Some(crate::model::EventKind::Job);
                     live_rows.update(|rows| {
                         let mut new = p.events;
+                        if latest_only {
+                            // A job's newer state replaces its older live row.
+                            let renewed: HashSet<String> = new
+                                .iter()
+                                .filter_map(|e| job_of(e).map(str::to_owned))
+                                .collect();
+                            rows.retain(|r| job_of(r).is_none_or(|j| !renewed.contains(j)));
+                        }
                         new.append(rows);
                         *rows = new;
                     });
@@ -463,8 +480,17 @@ fn RecordTable(
         let open = tab_href(tab, &q, is_live, &[("open", &e.id.to_string())]);
         let id = e.id;
         let cells = cells(tab, &e, &open, cancelled, cancel);
+        // On Jobs, a row is hidden once Live shows the same job at a newer state.
+        let job = (tab == Tab::Jobs)
+            .then(|| job_of(&e).map(str::to_owned))
+            .flatten();
+        let superseded = move || {
+            job.as_deref().is_some_and(|j| {
+                live_rows.with(|rows| rows.iter().any(|r| r.id != id && job_of(r) == Some(j)))
+            })
+        };
         view! {
-            <tr data-id=e.id.to_string() class:fresh=move || fresh.with(|f| f.contains(&id))>{cells}</tr>
+            <tr data-id=e.id.to_string() class:fresh=move || fresh.with(|f| f.contains(&id)) class:superseded=superseded>{cells}</tr>
         }
     };
     let live_cancelled = cancelled.clone();
