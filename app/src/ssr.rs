@@ -129,18 +129,24 @@ pub async fn require_viewer() -> Result<Viewer, ServerFnError> {
     }
 }
 
-/// The caller's address and user agent.
+impl Origin {
+    /// The peer's address and the user agent (capped), from a request's parts.
+    pub fn from_request(headers: &axum::http::HeaderMap, peer: Option<SocketAddr>) -> Origin {
+        Origin {
+            ip: peer.map(|p| p.ip().to_string()),
+            user_agent: headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(1024).collect()),
+        }
+    }
+}
+
+/// The caller's address and user agent, inside a server function.
 pub async fn origin() -> Origin {
     let peer: Option<axum::extract::ConnectInfo<SocketAddr>> = leptos_axum::extract().await.ok();
-    let headers: Option<axum::http::HeaderMap> = leptos_axum::extract().await.ok();
-    Origin {
-        ip: peer.map(|axum::extract::ConnectInfo(p)| p.ip().to_string()),
-        user_agent: headers
-            .as_ref()
-            .and_then(|h| h.get(axum::http::header::USER_AGENT))
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.chars().take(1024).collect()),
-    }
+    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    Origin::from_request(&headers, peer.map(|axum::extract::ConnectInfo(p)| p))
 }
 
 pub fn backend() -> Result<SharedBackend, ServerFnError> {

@@ -4,7 +4,8 @@
 use crate::ingest::record::new_id;
 use crate::store::{AppendError, NewEvent, Store};
 use app::model::{ActorType, AdminAction, EventDetail};
-use axum::http::{header::USER_AGENT, HeaderMap};
+use app::ssr::Origin;
+use axum::http::HeaderMap;
 use std::net::SocketAddr;
 
 /// Who did it, and from where.
@@ -18,14 +19,16 @@ pub struct Who {
 
 impl Who {
     pub fn user(email: &str, headers: &HeaderMap, peer: Option<SocketAddr>) -> Who {
+        Who::from_origin(email, Origin::from_request(headers, peer))
+    }
+
+    /// A signed-in user acting from `origin`.
+    pub fn from_origin(email: &str, origin: Origin) -> Who {
         Who {
             actor: email.to_owned(),
             actor_type: ActorType::User,
-            ip: peer.map(|p| p.ip().to_string()),
-            user_agent: headers
-                .get(USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(1024).collect()),
+            ip: origin.ip,
+            user_agent: origin.user_agent,
         }
     }
 

@@ -4,8 +4,8 @@
 use crate::audit::{self, Change, Who};
 use crate::store::{from_ms, ApiKeyRow, Cursor, EventQuery, Order, Store};
 use app::model::{
-    AccountInfo, ActorType, ApiKeyInfo, ConsoleQuery, Event, EventDetail, EventKind, EventPage,
-    JobStatus, NewKeyShown, Role, UsageReport, Viewer,
+    AccountInfo, ApiKeyInfo, ConsoleQuery, Event, EventDetail, EventKind, EventPage, JobStatus,
+    NewKeyShown, Role, UsageReport, Viewer,
 };
 use app::ssr::{BackendError, BoxFuture, ConsoleBackend, ListRequest, Origin};
 use serde_json::json;
@@ -18,12 +18,7 @@ fn unavailable(e: impl std::fmt::Display) -> BackendError {
 }
 
 fn who(viewer: &Viewer, origin: Origin) -> Who {
-    Who {
-        actor: viewer.email.clone(),
-        actor_type: ActorType::User,
-        ip: origin.ip,
-        user_agent: origin.user_agent,
-    }
+    Who::from_origin(&viewer.email, origin)
 }
 
 fn key_info(k: ApiKeyRow) -> ApiKeyInfo {
@@ -53,18 +48,17 @@ impl ConsoleBackend for StoreBackend {
         request: ListRequest,
     ) -> BoxFuture<'a, Result<EventPage, BackendError>> {
         Box::pin(async move {
-            let decode = |c: Option<String>, field: &'static str| {
-                c.map(|c| {
+            // The account filter narrows within the scope; outside it, it matches nothing.
+            let mut query = EventQuery::from_console(&request.query, chrono::Utc::now());
+            query.cursor = request
+                .cursor
+                .map(|c| {
                     Cursor::decode(&c).ok_or(BackendError::Invalid {
-                        field,
+                        field: "cursor",
                         message: "not a cursor this page produced".into(),
                     })
                 })
-                .transpose()
-            };
-            // The account filter narrows within the scope; outside it, it matches nothing.
-            let mut query = EventQuery::from_console(&request.query, chrono::Utc::now());
-            query.cursor = decode(request.cursor, "cursor")?;
+                .transpose()?;
             query.limit = request.limit;
             if let Some((occurred_at, id)) = request.newer_than {
                 let id = id

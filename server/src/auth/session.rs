@@ -205,6 +205,14 @@ pub async fn resolve_viewer(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // Assets, health and the key-authenticated API never use a session: no lookup.
+    let path = request.uri().path();
+    let sessionless = ["/pkg/", "/api/v1/"].iter().any(|p| path.starts_with(p))
+        || path == "/favicon.ico"
+        || path == "/healthz";
+    if sessionless {
+        return next.run(request).await;
+    }
     let viewer: Option<Viewer> = match session_token(request.headers()) {
         Some(token) => {
             let now = chrono::Utc::now().timestamp_millis();

@@ -18,7 +18,7 @@ use axum::{
     Json, Router,
 };
 use chrono::{DateTime, Utc};
-use record::{parse_record, FieldError, WriterScope};
+use record::{field_path, parse_record, FieldError, WriterScope};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -85,12 +85,12 @@ async fn ingest(
         .map_err(|e| match e {
             AppendError::UnknownAccount { index, account_id } => {
                 ApiError::Invalid(FieldError::new(
-                    join(&prefix(index), "account_id"),
+                    field_path(&prefix(index), "account_id"),
                     format!("no account {account_id} in this tenant"),
                 ))
             }
             AppendError::IdTaken { index, .. } => ApiError::Conflict {
-                field: join(&prefix(index), "id"),
+                field: field_path(&prefix(index), "id"),
                 message: "this id is already used by another record".into(),
             },
             AppendError::Store(e) => ApiError::internal(e),
@@ -103,14 +103,6 @@ async fn ingest(
         json!(outcomes.first())
     };
     Ok((StatusCode::CREATED, Json(body)))
-}
-
-fn join(prefix: &str, field: &str) -> String {
-    if prefix.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{prefix}.{field}")
-    }
 }
 
 /// One record by id. Outside the key's scope it is "not found", exactly like a missing id.

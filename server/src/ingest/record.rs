@@ -77,14 +77,22 @@ const LONG_MAX: usize = 1 << 20;
 /// Senders' clocks drift; a record from further in the future is a bug.
 const MAX_FUTURE: Duration = Duration::hours(1);
 
+/// `field` inside the record at `prefix` (`[3].status`, or `status` for a single record).
+pub fn field_path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
 fn deserialize_at<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = match (prefix.is_empty(), path.as_str()) {
             (true, ".") => "body".to_owned(),
             (false, ".") => prefix.to_owned(),
-            (true, p) => p.to_owned(),
-            (false, p) => format!("{prefix}.{p}"),
+            (_, p) => field_path(prefix, p),
         };
         FieldError::new(field, e.into_inner().to_string())
     })
@@ -98,13 +106,7 @@ pub fn parse_record(
     rate: impl Fn(&str) -> Option<ModelRate>,
     now: DateTime<Utc>,
 ) -> Result<NewEvent, FieldError> {
-    let at = |name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}.{name}")
-        }
-    };
+    let at = |name: &str| field_path(prefix, name);
     let Value::Object(mut object) = value else {
         let field = if prefix.is_empty() { "body" } else { prefix };
         return Err(FieldError::new(field, "expected a JSON object"));
