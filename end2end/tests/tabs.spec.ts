@@ -116,7 +116,8 @@ test('time presets, calendar range, and the range in words', async ({ page }) =>
   await expect(page).toHaveURL(/range=today/);
   await expect(page.locator('.range-words')).toContainText('Today');
   const today = new Date().toISOString().slice(0, 10);
-  for (const t of await col(page, 5).allInnerTexts()) expect(t.startsWith(today)).toBe(true);
+  // The list refreshes after the URL does: wait for it rather than read the old rows.
+  await expect.poll(async () => (await col(page, 5).allInnerTexts()).every((t) => t.startsWith(today))).toBe(true);
 
   await page.getByLabel('Time range').selectOption('custom');
   await expect(page.getByLabel('End date')).toHaveValue(today);
@@ -125,7 +126,7 @@ test('time presets, calendar range, and the range in words', async ({ page }) =>
   await page.getByLabel('Start date').dispatchEvent('change');
   await expect(page).toHaveURL(new RegExp(`range=custom&from=${start}`));
   await expect(page.locator('.range-words')).toContainText('(UTC)');
-  for (const t of await col(page, 5).allInnerTexts()) expect(t.slice(0, 10) >= start).toBe(true);
+  await expect.poll(async () => (await col(page, 5).allInnerTexts()).every((t) => t.slice(0, 10) >= start)).toBe(true);
 
   await page.getByLabel('Time range').selectOption('last_year');
   await expect(page.getByText('No events found.')).toBeVisible();
