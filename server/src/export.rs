@@ -4,7 +4,7 @@
 use crate::audit::{self, Change, Who};
 use crate::auth::api_key::ApiCaller;
 use crate::ingest::{record::FieldError, ApiError};
-use crate::store::{Cursor, EventQuery, Store};
+use crate::store::{Cursor, EventQuery, Store, StoreError};
 use crate::AppState;
 use app::model::{ActorType, ConsoleQuery, Event, EventKind, Scope, TimePreset, Viewer};
 use axum::{
@@ -228,67 +228,81 @@ fn json_rows(events: &[Event], first: bool) -> Vec<u8> {
     out
 }
 
-struct Progress {
-    store: Store,
-    scope: Scope,
-    export: Export,
-    cursor: Option<Cursor>,
-    started: bool,
-    done: bool,
-}
-
-/// Pages through the selection by keyset, one chunk per step.
+/// Pages through the selection by keyset in one task while this stream encodes the
+/// previous page, so reading and encoding overlap; at most two pages wait in between,
+/// which keeps memory flat. A client that goes away stops the reader.
 fn stream(
     store: Store,
     scope: Scope,
     export: Export,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let state = Progress {
-        store,
-        scope,
-        export,
-        cursor: None,
-        started: false,
+    let (pages, rx) = tokio::sync::mpsc::channel::<Result<Vec<Event>, StoreError>>(2);
+    let query = export.query.clone();
+    tokio::spawn(async move {
+        let mut cursor: Option<Cursor> = None;
+        loop {
+            let mut q = query.clone();
+            q.cursor = cursor.take();
+            match store.list(&scope, &q).await {
+                Ok((events, next)) => {
+                    if pages.send(Ok(events)).await.is_err() {
+                        return; // the client went away
+                    }
+                    match next {
+                        Some(c) => cursor = Some(c),
+                        None => return,
+                    }
+                }
+                Err(e) => {
+                    let _ = pages.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    let state = Encoder {
+        rx,
+        format: export.format,
+        first: true,
         done: false,
     };
     futures_util::stream::unfold(state, |mut s| async move {
         if s.done {
             return None;
         }
-        let mut query = s.export.query.clone();
-        query.cursor = s.cursor.take();
-        let page = s.store.list(&s.scope, &query).await;
-        let (events, next) = match page {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "export failed mid-stream");
-                s.done = true;
-                return Some((Err(std::io::Error::other("export failed")), s));
-            }
-        };
-        let first = !s.started;
-        s.started = true;
-        s.cursor = next;
-        s.done = s.cursor.is_none();
-        let mut chunk = Vec::new();
-        match s.export.format {
-            Format::Csv => match csv_rows(&events, first) {
-                Ok(bytes) => chunk = bytes,
-                Err(e) => {
-                    s.done = true;
-                    return Some((Err(std::io::Error::other(e)), s));
+        let first = s.first;
+        s.first = false;
+        let chunk = match s.rx.recv().await {
+            Some(Ok(events)) => match s.format {
+                Format::Csv => csv_rows(&events, first).map_err(std::io::Error::other),
+                Format::Json => {
+                    let mut chunk = if first { vec![b'['] } else { Vec::new() };
+                    chunk.extend(json_rows(&events, first));
+                    Ok(chunk)
                 }
             },
-            Format::Json => {
-                if first {
-                    chunk.push(b'[');
-                }
-                chunk.extend(json_rows(&events, first));
-                if s.done {
-                    chunk.extend_from_slice(b"\n]\n");
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "export failed mid-stream");
+                Err(std::io::Error::other("export failed"))
+            }
+            None => {
+                s.done = true;
+                match s.format {
+                    Format::Json => Ok(b"\n]\n".to_vec()),
+                    Format::Csv => return None,
                 }
             }
+        };
+        if chunk.is_err() {
+            s.done = true;
         }
-        Some((Ok(Bytes::from(chunk)), s))
+        Some((chunk.map(Bytes::from), s))
     })
+}
+
+struct Encoder {
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<Event>, StoreError>>,
+    format: Format,
+    first: bool,
+    done: bool,
 }

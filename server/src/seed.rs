@@ -191,6 +191,8 @@ pub async fn seed(
 pub struct DemoStream<'a> {
     inner: Generator<'a>,
     now: DateTime<Utc>,
+    /// `Some((made, total))`: records come in time order, as a platform sends them.
+    clock: Option<(u64, u64)>,
 }
 
 impl<'a> DemoStream<'a> {
@@ -203,6 +205,16 @@ impl<'a> DemoStream<'a> {
                 job_counter: 0,
             },
             now,
+            clock: None,
+        }
+    }
+
+    /// A stream of about `total` happenings in time order (with a few seconds of
+    /// jitter, as late deliveries have), with the same skew towards recent days.
+    pub fn in_time_order(store: &'a Store, seed: u64, now: DateTime<Utc>, total: u64) -> Self {
+        DemoStream {
+            clock: Some((0, total.max(1))),
+            ..DemoStream::new(store, seed, now)
         }
     }
 
@@ -222,9 +234,17 @@ impl<'a> DemoStream<'a> {
                 .choose(&mut gen.rng)
                 .map_or(tenant.accounts[0].0, |a| a.0)
         };
-        // Skewed towards recent days, like real usage growth.
+        // Skewed towards recent days, like real usage growth: the age is u² of the span.
         let span_ms = Duration::days(90).num_milliseconds();
-        let age = (gen.rng.gen::<f64>().powi(2) * span_ms as f64) as i64;
+        let u = match &mut self.clock {
+            None => gen.rng.gen::<f64>(),
+            Some((made, total)) => {
+                *made += 1;
+                let jitter = gen.rng.gen_range(-5_000..5_000) as f64 / span_ms as f64;
+                (1.0 - *made as f64 / *total as f64 + jitter).clamp(0.0, 1.0)
+            }
+        };
+        let age = (u.powi(2) * span_ms as f64) as i64;
         let at = self.now - Duration::milliseconds(age);
         (tenant.id, gen.group(tenant, account, at))
     }

@@ -1,14 +1,13 @@
 //! Appending records to a tenant's chain, and reading them back by keyset.
 
-use super::row::{EventRow, COLUMNS, GENESIS};
-use super::{to_ms, with_read, with_write, Store, StoreError, StoreResult};
+use super::row::{EventRow, COLUMNS};
+use super::{to_ms, with_read, Store, StoreError, StoreResult};
 use app::model::{
     ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, Join, Op, Scope,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
-use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// A validated record ready to append (built from wire input at the ingest edge).
@@ -49,9 +48,6 @@ impl From<sqlx::Error> for AppendError {
         AppendError::Store(StoreError::Db(e))
     }
 }
-
-/// Rows per INSERT: 25 columns × 400 stays under both backends' bind limits.
-const INSERT_CHUNK: usize = 400;
 
 /// The position after which the next page starts: (occurred_at, id) of the last row shown.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,153 +183,6 @@ fn like_pattern(text: &str, prefix_only: bool) -> String {
 }
 
 impl Store {
-    /// Appends `events` to `tenant_id`'s chain in one transaction: all or nothing.
-    /// Ids already stored for this tenant are skipped and reported as duplicates.
-    #[tracing::instrument(skip(self, events), fields(count = events.len()))]
-    pub async fn append(
-        &self,
-        tenant_id: &str,
-        events: &[NewEvent],
-    ) -> Result<Vec<AppendOutcome>, AppendError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
-        let received_at = to_ms(Utc::now());
-        with_write!(self, |pool, for_update| {
-            let mut tx = pool.begin().await?;
-
-            // Known ids: duplicates of this tenant, or ids another tenant owns.
-            let mut existing: HashMap<String, (String, i64)> = HashMap::new();
-            for chunk in events.chunks(INSERT_CHUNK) {
-                let mut q =
-                    QueryBuilder::new("SELECT id, tenant_id, seq FROM events WHERE id IN (");
-                let mut ids = q.separated(", ");
-                for e in chunk {
-                    ids.push_bind(e.id.to_string());
-                }
-                q.push(")");
-                let rows: Vec<(String, String, i64)> =
-                    q.build_query_as().fetch_all(&mut *tx).await?;
-                existing.extend(rows.into_iter().map(|(id, t, s)| (id, (t, s))));
-            }
-
-            let accounts: HashSet<&str> = events
-                .iter()
-                .filter_map(|e| e.account_id.as_deref())
-                .collect();
-            let mut known: HashSet<String> = HashSet::new();
-            if !accounts.is_empty() {
-                let mut q = QueryBuilder::new("SELECT id FROM accounts WHERE tenant_id = ");
-                q.push_bind(tenant_id).push(" AND id IN (");
-                let mut list = q.separated(", ");
-                for a in &accounts {
-                    list.push_bind(*a);
-                }
-                q.push(")");
-                known.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
-            }
-            if let Some((index, e)) = events
-                .iter()
-                .enumerate()
-                .find(|(_, e)| e.account_id.as_ref().is_some_and(|a| !known.contains(a)))
-            {
-                return Err(AppendError::UnknownAccount {
-                    index,
-                    account_id: e.account_id.clone().unwrap_or_default(),
-                });
-            }
-
-            sqlx::query("INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING")
-                .bind(tenant_id)
-                .bind(GENESIS)
-                .execute(&mut *tx)
-                .await?;
-            let (mut seq, mut prev): (i64, String) = sqlx::query_as(&format!(
-                "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1{for_update}"
-            ))
-            .bind(tenant_id)
-            .fetch_one(&mut *tx)
-            .await?;
-
-            let mut outcomes = Vec::with_capacity(events.len());
-            let mut rows = Vec::with_capacity(events.len());
-            let mut in_batch: HashMap<Uuid, i64> = HashMap::new();
-            for (index, e) in events.iter().enumerate() {
-                if let Some((owner, stored_seq)) = existing.get(&e.id.to_string()) {
-                    if owner != tenant_id {
-                        return Err(AppendError::IdTaken { index, id: e.id });
-                    }
-                    outcomes.push(AppendOutcome {
-                        id: e.id,
-                        seq: *stored_seq,
-                        duplicate: true,
-                    });
-                    continue;
-                }
-                if let Some(s) = in_batch.get(&e.id) {
-                    outcomes.push(AppendOutcome {
-                        id: e.id,
-                        seq: *s,
-                        duplicate: true,
-                    });
-                    continue;
-                }
-                seq += 1;
-                let row = EventRow::new(tenant_id, e, seq, received_at, &prev)?;
-                prev.clone_from(&row.hash);
-                in_batch.insert(e.id, seq);
-                outcomes.push(AppendOutcome {
-                    id: e.id,
-                    seq,
-                    duplicate: false,
-                });
-                rows.push(row);
-            }
-
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                let mut q = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.id)
-                        .push_bind(&r.tenant_id)
-                        .push_bind(&r.account_id)
-                        .push_bind(r.seq)
-                        .push_bind(&r.kind)
-                        .push_bind(r.occurred_at)
-                        .push_bind(r.received_at)
-                        .push_bind(&r.actor)
-                        .push_bind(&r.actor_type)
-                        .push_bind(&r.ip)
-                        .push_bind(&r.user_agent)
-                        .push_bind(&r.action)
-                        .push_bind(&r.status)
-                        .push_bind(&r.category)
-                        .push_bind(&r.agent)
-                        .push_bind(&r.model)
-                        .push_bind(&r.subject)
-                        .push_bind(r.tokens_in)
-                        .push_bind(r.tokens_out)
-                        .push_bind(r.cost_micros)
-                        .push_bind(r.credits_micros)
-                        .push_bind(r.executions)
-                        .push_bind(&r.body)
-                        .push_bind(&r.prev_hash)
-                        .push_bind(&r.hash);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            if !rows.is_empty() {
-                sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE tenant_id = $3")
-                    .bind(seq)
-                    .bind(&prev)
-                    .bind(tenant_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok(outcomes)
-        })
-    }
-
     /// One page of `scope`'s records. Returns the events and the cursor of the next page.
     #[tracing::instrument(skip(self))]
     pub async fn list(
@@ -343,9 +192,8 @@ impl Store {
     ) -> StoreResult<(Vec<Event>, Option<Cursor>)> {
         let limit = query.limit.clamp(1, 1000);
         let mut rows: Vec<EventRow> = with_read!(self, |pool| {
-            let mut q =
-                QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE tenant_id = "));
-            push_list_filters(&mut q, scope, query, limit);
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, query, limit);
             q.build_query_as().fetch_all(pool).await?
         });
         let more = rows.len() > limit as usize;
@@ -373,18 +221,14 @@ impl Store {
         let limit = query.limit.clamp(1, 1000);
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
-                let mut q = QueryBuilder::new(format!(
-                    "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM events WHERE tenant_id = "
-                ));
-                push_list_filters(&mut q, scope, query, limit);
+                let mut q = QueryBuilder::new("EXPLAIN QUERY PLAN ");
+                push_page(&mut q, scope, query, limit);
                 let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
             super::Backend::Postgres(pool) => {
-                let mut q = QueryBuilder::new(format!(
-                    "EXPLAIN SELECT {COLUMNS} FROM events WHERE tenant_id = "
-                ));
-                push_list_filters(&mut q, scope, query, limit);
+                let mut q = QueryBuilder::new("EXPLAIN ");
+                push_page(&mut q, scope, query, limit);
                 q.build_query_scalar().fetch_all(pool).await?
             }
         })
@@ -408,8 +252,8 @@ impl Store {
     }
 }
 
-/// The WHERE/ORDER/LIMIT of a page query, after `WHERE tenant_id = `.
-fn push_list_filters<'a, DB: sqlx::Database>(
+/// The whole page query `list` runs (and `explain_list` explains).
+fn push_page<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     scope: &Scope,
     query: &EventQuery,
@@ -418,8 +262,25 @@ fn push_list_filters<'a, DB: sqlx::Database>(
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    push_where(q, scope, query);
-    push_order(q, query, limit);
+    let heads = query.latest_per_subject && !matches!(query.order, Order::ChainAscending { .. });
+    if heads {
+        // A job's current state is its head, kept at ingest: the page is chosen among
+        // heads (indexed per filter), then its records are read by id.
+        q.push(format!(
+            "SELECT {COLUMNS} FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = "
+        ));
+        push_where_on(q, scope, query, true);
+        push_order(q, query, limit);
+        q.push(")");
+        q.push(match query.order {
+            Order::NewerThan(_) => " ORDER BY occurred_at ASC, id ASC",
+            _ => " ORDER BY occurred_at DESC, id DESC",
+        });
+    } else {
+        q.push(format!("SELECT {COLUMNS} FROM events WHERE tenant_id = "));
+        push_where_on(q, scope, query, false);
+        push_order(q, query, limit);
+    }
 }
 
 /// Scope and filters, after `WHERE tenant_id = `.
@@ -427,6 +288,20 @@ pub(crate) fn push_where<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     scope: &Scope,
     query: &EventQuery,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    push_where_on(q, scope, query, false);
+}
+
+/// Scope and filters over `events`, or over `job_heads` (which holds only jobs, and
+/// only their newest records).
+fn push_where_on<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    scope: &Scope,
+    query: &EventQuery,
+    heads: bool,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -446,7 +321,7 @@ pub(crate) fn push_where<'a, DB: sqlx::Database>(
     if let Some(a) = &query.account_id {
         q.push(" AND account_id = ").push_bind(a.clone());
     }
-    if let Some(k) = query.kind {
+    if let (Some(k), false) = (query.kind, heads) {
         q.push(" AND kind = ").push_bind(k.as_str().to_owned());
     }
     if let Some(t) = query.from {
@@ -500,7 +375,7 @@ pub(crate) fn push_where<'a, DB: sqlx::Database>(
         }
         q.push(")");
     }
-    if query.latest_per_subject {
+    if query.latest_per_subject && !heads {
         q.push(
             " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id \
              AND n.kind = events.kind AND n.subject = events.subject \

@@ -123,13 +123,12 @@ fn project(detail: &EventDetail) -> Projection {
 }
 
 impl EventRow {
-    /// Builds the row for `event` at position `seq` of `tenant_id`'s chain after `prev_hash`.
-    pub fn new(
+    /// The row for `event`, not yet placed in the chain: the work that can be done
+    /// before taking the writer (projection, body encoding).
+    pub fn prepare(
         tenant_id: &str,
         event: &NewEvent,
-        seq: i64,
         received_at: i64,
-        prev_hash: &str,
     ) -> Result<EventRow, StoreError> {
         let body = serde_json::to_string(&Body {
             detail: event.detail.clone(),
@@ -140,11 +139,11 @@ impl EventRow {
             reason: e.to_string(),
         })?;
         let p = project(&event.detail);
-        let mut row = EventRow {
+        Ok(EventRow {
             id: event.id.to_string(),
             tenant_id: tenant_id.to_owned(),
             account_id: event.account_id.clone(),
-            seq,
+            seq: 0,
             kind: event.detail.kind().as_str().to_owned(),
             occurred_at: to_ms(event.occurred_at),
             received_at,
@@ -164,11 +163,16 @@ impl EventRow {
             credits_micros: p.credits_micros,
             executions: p.executions,
             body,
-            prev_hash: prev_hash.to_owned(),
+            prev_hash: String::new(),
             hash: String::new(),
-        };
-        row.hash = row.compute_hash();
-        Ok(row)
+        })
+    }
+
+    /// Places the row at `seq` of its tenant's chain, after `prev_hash`.
+    pub fn seal(&mut self, seq: i64, prev_hash: &str) {
+        self.seq = seq;
+        prev_hash.clone_into(&mut self.prev_hash);
+        self.hash = self.compute_hash();
     }
 
     /// SHA-256 over the previous hash, a newline, and the canonical encoding:

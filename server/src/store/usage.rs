@@ -1,9 +1,11 @@
 //! Aggregates for the Usage tab, computed in the database over the selection.
 
+use super::commit::HOUR_MS;
 use super::events::push_where;
-use super::{with_read, with_write, EventQuery, Store, StoreResult};
+use super::{from_ms, to_ms, with_read, with_write, EventQuery, Store, StoreResult};
 use app::model::{EventKind, Micros, Scope, UsageReport, UsageRow};
 use sqlx::QueryBuilder;
+use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 struct Sums {
@@ -17,50 +19,234 @@ struct Sums {
 }
 
 /// Rows per aggregate table: the heaviest users, workers and models.
-const TOP: i64 = 25;
+const TOP: usize = 25;
+
+/// The sums of one name within one aggregate.
+#[derive(Clone, Default)]
+struct Totals {
+    records: i64,
+    executions: i64,
+    credits: i64,
+    tokens_in: i64,
+    tokens_out: i64,
+    cost: i64,
+}
+
+impl Totals {
+    fn add(&mut self, o: &Totals) {
+        self.records += o.records;
+        self.executions = self.executions.saturating_add(o.executions);
+        self.credits = self.credits.saturating_add(o.credits);
+        self.tokens_in = self.tokens_in.saturating_add(o.tokens_in);
+        self.tokens_out = self.tokens_out.saturating_add(o.tokens_out);
+        self.cost = self.cost.saturating_add(o.cost);
+    }
+}
+
+impl From<Sums> for (String, Totals) {
+    fn from(r: Sums) -> Self {
+        (
+            r.name.unwrap_or_default(),
+            Totals {
+                records: r.records,
+                executions: r.executions,
+                credits: r.credits,
+                tokens_in: r.tokens_in,
+                tokens_out: r.tokens_out,
+                cost: r.cost,
+            },
+        )
+    }
+}
+
+/// One aggregate: which kinds, grouped by which column, biggest first by what.
+#[derive(Clone, Copy)]
+struct Aggregate {
+    kinds: &'static [EventKind],
+    group: &'static str,
+    by_credits: bool,
+}
+
+const CREDITS: &[EventKind] = &[EventKind::CreditUsage];
+const TOKENS: &[EventKind] = &[EventKind::AiInteraction, EventKind::Job];
+
+fn floor_hour(ms: i64) -> i64 {
+    ms - ms % HOUR_MS
+}
 
 impl Store {
     /// Sums over `query`'s selection (its kind is replaced per aggregate).
+    ///
+    /// Without filters beyond scope, account and time, whole hours come from the
+    /// `usage_hourly` roll-up kept at ingest and only the partial hours at the edges of the
+    /// range are summed from records; any other filter sums the records themselves.
     #[tracing::instrument(skip(self))]
     pub async fn usage(&self, scope: &Scope, query: &EventQuery) -> StoreResult<UsageReport> {
-        let credits = EventQuery {
-            kind: Some(EventKind::CreditUsage),
-            latest_per_subject: false,
-            ..query.clone()
-        };
-        let credits_by_user = self.sums(scope, &credits, None, "actor", "credits").await?;
-        let credits_by_worker = self.sums(scope, &credits, None, "agent", "credits").await?;
-        let tokens = EventQuery {
+        let query = EventQuery {
             kind: None,
             latest_per_subject: false,
             ..query.clone()
         };
-        let token_kinds = Some(&[EventKind::AiInteraction, EventKind::Job][..]);
+        let aggregate = |kinds, group, by_credits| Aggregate {
+            kinds,
+            group,
+            by_credits,
+        };
         Ok(UsageReport {
-            credits_by_user,
-            credits_by_worker,
+            credits_by_user: self
+                .aggregate(scope, &query, aggregate(CREDITS, "actor", true))
+                .await?,
+            credits_by_worker: self
+                .aggregate(scope, &query, aggregate(CREDITS, "agent", true))
+                .await?,
             tokens_by_user: self
-                .sums(scope, &tokens, token_kinds, "actor", "tokens")
+                .aggregate(scope, &query, aggregate(TOKENS, "actor", false))
                 .await?,
             tokens_by_agent: self
-                .sums(scope, &tokens, token_kinds, "agent", "tokens")
+                .aggregate(scope, &query, aggregate(TOKENS, "agent", false))
                 .await?,
             tokens_by_model: self
-                .sums(scope, &tokens, token_kinds, "model", "tokens")
+                .aggregate(scope, &query, aggregate(TOKENS, "model", false))
                 .await?,
         })
     }
 
-    /// `SUM`s grouped by `group` (a fixed column name, never input), biggest first.
+    async fn aggregate(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        agg: Aggregate,
+    ) -> StoreResult<Vec<UsageRow>> {
+        let rolled_up = query.all_of.is_empty()
+            && query.builder.is_empty()
+            && query.search.is_none()
+            && query.cursor.is_none();
+        let mut totals: HashMap<String, Totals> = HashMap::new();
+        let mut add = |rows: Vec<Sums>| {
+            for r in rows {
+                let (name, t) = r.into();
+                totals.entry(name).or_default().add(&t);
+            }
+        };
+        // Whole hours: [first, last); the partial hours around them come from records.
+        let from = query.from.map(to_ms);
+        let until = query.until.map(to_ms);
+        let first = from.map(|f| floor_hour(f + HOUR_MS - 1));
+        let last = until.map(floor_hour);
+        let whole_hours = match (first, last) {
+            (Some(f), Some(l)) => f < l,
+            _ => true,
+        };
+        if rolled_up && whole_hours {
+            add(self.rolled_up_sums(scope, query, agg, first, last).await?);
+            if let (Some(f), Some(first)) = (query.from, first.filter(|&h| Some(h) != from)) {
+                let edge = EventQuery {
+                    from: Some(f),
+                    until: Some(from_ms(first)),
+                    ..query.clone()
+                };
+                add(self.sums(scope, &edge, agg).await?);
+            }
+            if let (Some(u), Some(last)) = (query.until, last.filter(|&h| Some(h) != until)) {
+                let edge = EventQuery {
+                    from: Some(from_ms(last)),
+                    until: Some(u),
+                    ..query.clone()
+                };
+                add(self.sums(scope, &edge, agg).await?);
+            }
+        } else {
+            add(self.sums(scope, query, agg).await?);
+        }
+        let mut rows: Vec<(String, Totals)> = totals.into_iter().collect();
+        let size = |t: &Totals| {
+            if agg.by_credits {
+                i128::from(t.credits)
+            } else {
+                i128::from(t.tokens_in) + i128::from(t.tokens_out)
+            }
+        };
+        rows.sort_by(|(an, a), (bn, b)| size(b).cmp(&size(a)).then_with(|| an.cmp(bn)));
+        rows.truncate(TOP);
+        Ok(rows
+            .into_iter()
+            .map(|(name, t)| UsageRow {
+                name: if name.is_empty() {
+                    "(none)".into()
+                } else {
+                    name
+                },
+                records: t.records,
+                executions: t.executions,
+                credits: Micros::from_micros(t.credits),
+                input_tokens: t.tokens_in,
+                output_tokens: t.tokens_out,
+                cost: Micros::from_micros(t.cost),
+            })
+            .collect())
+    }
+
+    /// Sums from the hourly roll-up over whole hours `[first, last)`.
+    async fn rolled_up_sums(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        agg: Aggregate,
+        first: Option<i64>,
+        last: Option<i64>,
+    ) -> StoreResult<Vec<Sums>> {
+        Ok(with_read!(self, |pool| {
+            let mut q = QueryBuilder::new(
+                "SELECT name, CAST(SUM(records) AS BIGINT) AS records, \
+                 CAST(SUM(executions) AS BIGINT) AS executions, \
+                 CAST(SUM(credits) AS BIGINT) AS credits, \
+                 CAST(SUM(tokens_in) AS BIGINT) AS tokens_in, \
+                 CAST(SUM(tokens_out) AS BIGINT) AS tokens_out, \
+                 CAST(SUM(cost) AS BIGINT) AS cost \
+                 FROM usage_hourly WHERE tenant_id = ",
+            );
+            q.push_bind(scope.tenant_id.clone());
+            q.push(" AND dim = ").push_bind(agg.group.to_owned());
+            q.push(" AND kind IN (");
+            let mut list = q.separated(", ");
+            for k in agg.kinds {
+                list.push_bind(k.as_str().to_owned());
+            }
+            q.push(")");
+            if let Some(accounts) = &scope.accounts {
+                q.push(" AND account_id IN (");
+                let mut list = q.separated(", ");
+                for a in accounts {
+                    list.push_bind(a.clone());
+                }
+                if accounts.is_empty() {
+                    list.push("NULL");
+                }
+                q.push(")");
+            }
+            if let Some(a) = &query.account_id {
+                q.push(" AND account_id = ").push_bind(a.clone());
+            }
+            if let Some(f) = first {
+                q.push(" AND hour >= ").push_bind(f);
+            }
+            if let Some(l) = last {
+                q.push(" AND hour < ").push_bind(l);
+            }
+            q.push(" GROUP BY name");
+            q.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
+    /// Sums over the records themselves, every name.
     async fn sums(
         &self,
         scope: &Scope,
         query: &EventQuery,
-        kinds: Option<&[EventKind]>,
-        group: &'static str,
-        order_by: &'static str,
-    ) -> StoreResult<Vec<UsageRow>> {
-        let rows: Vec<Sums> = with_read!(self, |pool| {
+        agg: Aggregate,
+    ) -> StoreResult<Vec<Sums>> {
+        let group = agg.group;
+        Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new(format!(
                 "SELECT {group} AS name, COUNT(*) AS records, \
                  CAST(COALESCE(SUM(executions), 0) AS BIGINT) AS executions, \
@@ -71,35 +257,15 @@ impl Store {
                  FROM events WHERE tenant_id = "
             ));
             push_where(&mut q, scope, query);
-            if let Some(kinds) = kinds {
-                q.push(" AND kind IN (");
-                let mut list = q.separated(", ");
-                for k in kinds {
-                    list.push_bind(k.as_str().to_owned());
-                }
-                q.push(")");
+            q.push(" AND kind IN (");
+            let mut list = q.separated(", ");
+            for k in agg.kinds {
+                list.push_bind(k.as_str().to_owned());
             }
-            q.push(format!(" GROUP BY {group} ORDER BY "));
-            q.push(if order_by == "credits" {
-                "credits"
-            } else {
-                "COALESCE(SUM(tokens_in), 0) + COALESCE(SUM(tokens_out), 0)"
-            });
-            q.push(" DESC LIMIT ").push_bind(TOP);
+            q.push(")");
+            q.push(format!(" GROUP BY {group}"));
             q.build_query_as().fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|r| UsageRow {
-                name: r.name.unwrap_or_else(|| "(none)".into()),
-                records: r.records,
-                executions: r.executions,
-                credits: Micros::from_micros(r.credits),
-                input_tokens: r.tokens_in,
-                output_tokens: r.tokens_out,
-                cost: Micros::from_micros(r.cost),
-            })
-            .collect())
+        }))
     }
 
     /// Every record of one job in `scope`, oldest first.

@@ -8,4 +8,5 @@ mod console;
 mod console_query;
 mod ingest;
 mod pull;
+mod scale;
 mod scope;

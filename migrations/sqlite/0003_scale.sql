@@ -1,0 +1,83 @@
+-- Scale: an index per console filter, jobs' current state, and hourly usage roll-ups.
+
+-- One index per filterable column within a kind, newest first, so a filter that
+-- matches few rows seeks straight to them instead of walking the kind's time index.
+-- Partial: most kinds leave most of these columns empty.
+CREATE INDEX events_kind_actor ON events (tenant_id, kind, actor, occurred_at DESC, id DESC);
+CREATE INDEX events_kind_status ON events (tenant_id, kind, status, occurred_at DESC, id DESC)
+    WHERE status IS NOT NULL;
+CREATE INDEX events_kind_category ON events (tenant_id, kind, category, occurred_at DESC, id DESC)
+    WHERE category IS NOT NULL;
+CREATE INDEX events_kind_agent ON events (tenant_id, kind, agent, occurred_at DESC, id DESC)
+    WHERE agent IS NOT NULL;
+CREATE INDEX events_kind_model ON events (tenant_id, kind, model, occurred_at DESC, id DESC)
+    WHERE model IS NOT NULL;
+CREATE INDEX events_kind_action ON events (tenant_id, kind, action, occurred_at DESC, id DESC)
+    WHERE action IS NOT NULL;
+
+-- Each job's newest record, kept at ingest (a projection of events, not audit data):
+-- the Jobs tab lists and filters these instead of searching for the newest per job.
+CREATE TABLE job_heads (
+    tenant_id     TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    id            TEXT NOT NULL,
+    account_id    TEXT,
+    occurred_at   INTEGER NOT NULL,
+    actor         TEXT NOT NULL,
+    action        TEXT,
+    status        TEXT,
+    category      TEXT,
+    agent         TEXT,
+    model         TEXT,
+    PRIMARY KEY (tenant_id, subject)
+);
+CREATE INDEX job_heads_time ON job_heads (tenant_id, occurred_at DESC, id DESC);
+CREATE INDEX job_heads_account ON job_heads (tenant_id, account_id, occurred_at DESC, id DESC);
+CREATE INDEX job_heads_status ON job_heads (tenant_id, status, occurred_at DESC, id DESC);
+CREATE INDEX job_heads_agent ON job_heads (tenant_id, agent, occurred_at DESC, id DESC);
+CREATE INDEX job_heads_model ON job_heads (tenant_id, model, occurred_at DESC, id DESC);
+CREATE INDEX job_heads_actor ON job_heads (tenant_id, actor, occurred_at DESC, id DESC);
+
+INSERT INTO job_heads (tenant_id, subject, id, account_id, occurred_at, actor, action, status, category, agent, model)
+SELECT tenant_id, subject, id, account_id, occurred_at, actor, action, status, category, agent, model
+FROM events e
+WHERE kind = 'job' AND subject IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = e.tenant_id AND n.kind = 'job'
+                  AND n.subject = e.subject AND (n.occurred_at, n.id) > (e.occurred_at, e.id));
+
+-- Usage sums per hour, per account, per kind, by one dimension (dim: actor, agent or
+-- model; name '' when the record has none), added to at ingest in the same transaction.
+-- account_id '' is a tenant-level record.
+CREATE TABLE usage_hourly (
+    tenant_id     TEXT NOT NULL,
+    dim           TEXT NOT NULL,
+    hour          INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    account_id    TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    records       INTEGER NOT NULL,
+    executions    INTEGER NOT NULL,
+    credits       INTEGER NOT NULL,
+    tokens_in     INTEGER NOT NULL,
+    tokens_out    INTEGER NOT NULL,
+    cost          INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, dim, hour, kind, account_id, name)
+);
+INSERT INTO usage_hourly
+SELECT tenant_id, 'actor', occurred_at - occurred_at % 3600000, kind, COALESCE(account_id, ''),
+       COALESCE(actor, ''), COUNT(*), COALESCE(SUM(executions), 0), COALESCE(SUM(credits_micros), 0),
+       COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(cost_micros), 0)
+FROM events WHERE kind IN ('ai_interaction', 'job', 'credit_usage')
+GROUP BY tenant_id, occurred_at - occurred_at % 3600000, kind, COALESCE(account_id, ''), COALESCE(actor, '');
+INSERT INTO usage_hourly
+SELECT tenant_id, 'agent', occurred_at - occurred_at % 3600000, kind, COALESCE(account_id, ''),
+       COALESCE(agent, ''), COUNT(*), COALESCE(SUM(executions), 0), COALESCE(SUM(credits_micros), 0),
+       COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(cost_micros), 0)
+FROM events WHERE kind IN ('ai_interaction', 'job', 'credit_usage')
+GROUP BY tenant_id, occurred_at - occurred_at % 3600000, kind, COALESCE(account_id, ''), COALESCE(agent, '');
+INSERT INTO usage_hourly
+SELECT tenant_id, 'model', occurred_at - occurred_at % 3600000, kind, COALESCE(account_id, ''),
+       COALESCE(model, ''), COUNT(*), COALESCE(SUM(executions), 0), COALESCE(SUM(credits_micros), 0),
+       COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(cost_micros), 0)
+FROM events WHERE kind IN ('ai_interaction', 'job', 'credit_usage')
+GROUP BY tenant_id, occurred_at - occurred_at % 3600000, kind, COALESCE(account_id, ''), COALESCE(model, '');

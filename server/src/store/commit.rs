@@ -1,0 +1,464 @@
+//! Appending records: group commit, the hash chain, and what ingest keeps up to date
+//! in the same transaction (each job's newest record, hourly usage sums).
+//!
+//! Concurrent appends share one transaction, so one commit (one fsync on SQLite) covers
+//! several requests, and the rows they touch in hot index pages are written once. Each
+//! request runs inside its own savepoint, so a request that fails leaves the others whole.
+
+use super::row::{EventRow, COLUMNS, GENESIS};
+use super::{to_ms, with_write, Store, StoreError};
+use crate::store::events::{AppendError, AppendOutcome, NewEvent};
+use chrono::Utc;
+use sqlx::QueryBuilder;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// Rows per INSERT: 25 columns × 400 stays under both backends' bind limits.
+const INSERT_CHUNK: usize = 400;
+
+type Reply = Result<Vec<AppendOutcome>, AppendError>;
+
+/// One caller's records, prepared outside the writer, waiting for a commit.
+struct Pending {
+    tenant_id: String,
+    rows: Vec<EventRow>,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The queue of appends waiting for the writer, and the writer itself.
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    queue: Mutex<Vec<Pending>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GroupCommit")
+    }
+}
+
+impl GroupCommit {
+    fn take(&self) -> Vec<Pending> {
+        // A panic while holding this lock cannot leave the Vec half-changed.
+        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn push(&self, p: Pending) {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(p);
+    }
+}
+
+/// The chain position of one tenant within a group.
+#[derive(Clone)]
+struct Head {
+    seq: i64,
+    hash: String,
+    loaded_seq: i64,
+}
+
+impl Store {
+    /// Appends `events` to `tenant_id`'s chain: all or nothing.
+    /// Ids already stored for this tenant are skipped and reported as duplicates.
+    #[tracing::instrument(skip(self, events), fields(count = events.len()))]
+    pub async fn append(
+        &self,
+        tenant_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Vec<AppendOutcome>, AppendError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let received_at = to_ms(Utc::now());
+        let rows = events
+            .iter()
+            .map(|e| EventRow::prepare(tenant_id, e, received_at))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (reply, answer) = oneshot::channel();
+        self.commits.push(Pending {
+            tenant_id: tenant_id.to_owned(),
+            rows,
+            reply,
+        });
+        // Whoever gets the writer commits everything queued by then, ours included
+        // unless an earlier holder already took it.
+        let writer = self.commits.writer.clone().lock_owned().await;
+        let group = self.commits.take();
+        if group.is_empty() {
+            drop(writer);
+        } else {
+            let store = self.clone();
+            // Its own task: a caller that goes away must not cut the others' commit short.
+            tokio::spawn(async move {
+                let _writer = writer;
+                store.commit_group(group).await;
+            });
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(AppendError::Store(StoreError::Interrupted(
+                "the commit did not finish".into(),
+            )))
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(requests = group.len()))]
+    async fn commit_group(&self, group: Vec<Pending>) {
+        let mut replies = Vec::with_capacity(group.len());
+        let mut work = Vec::with_capacity(group.len());
+        for p in group {
+            replies.push(p.reply);
+            work.push((p.tenant_id, p.rows));
+        }
+        match self.write_group(work).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    // The caller may have gone away; its records are committed regardless.
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "group commit failed");
+                let reason = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(AppendError::Store(StoreError::Interrupted(
+                        reason.clone(),
+                    ))));
+                }
+            }
+        }
+    }
+
+    /// One transaction for the whole group; one savepoint per request.
+    async fn write_group(
+        &self,
+        work: Vec<(String, Vec<EventRow>)>,
+    ) -> Result<Vec<Reply>, StoreError> {
+        with_write!(self, |pool, for_update| {
+            let mut tx = pool.begin().await?;
+            let mut heads: HashMap<String, Head> = HashMap::new();
+            let mut results = Vec::with_capacity(work.len());
+            let mut written: Vec<EventRow> = Vec::new();
+            for (tenant_id, mut rows) in work {
+                if !heads.contains_key(&tenant_id) {
+                    sqlx::query(
+                        "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
+                         ON CONFLICT (tenant_id) DO NOTHING",
+                    )
+                    .bind(&tenant_id)
+                    .bind(GENESIS)
+                    .execute(&mut *tx)
+                    .await?;
+                    let (seq, hash): (i64, String) = sqlx::query_as(&format!(
+                        "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1{for_update}"
+                    ))
+                    .bind(&tenant_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    heads.insert(
+                        tenant_id.clone(),
+                        Head {
+                            seq,
+                            hash,
+                            loaded_seq: seq,
+                        },
+                    );
+                }
+                let Some(head) = heads.get_mut(&tenant_id) else {
+                    continue;
+                };
+                let before = head.clone();
+                sqlx::query("SAVEPOINT request").execute(&mut *tx).await?;
+                let outcome: Result<Vec<AppendOutcome>, AppendError> = async {
+                    // Known ids: duplicates of this tenant, or ids another tenant owns.
+                    let mut existing: HashMap<String, (String, i64)> = HashMap::new();
+                    for chunk in rows.chunks(INSERT_CHUNK) {
+                        let mut q = QueryBuilder::new(
+                            "SELECT id, tenant_id, seq FROM events WHERE id IN (",
+                        );
+                        let mut ids = q.separated(", ");
+                        for r in chunk {
+                            ids.push_bind(r.id.clone());
+                        }
+                        q.push(")");
+                        let found: Vec<(String, String, i64)> =
+                            q.build_query_as().fetch_all(&mut *tx).await?;
+                        existing.extend(found.into_iter().map(|(id, t, s)| (id, (t, s))));
+                    }
+
+                    let accounts: HashSet<&str> = rows
+                        .iter()
+                        .filter_map(|r| r.account_id.as_deref())
+                        .collect();
+                    let mut known: HashSet<String> = HashSet::new();
+                    if !accounts.is_empty() {
+                        let mut q = QueryBuilder::new("SELECT id FROM accounts WHERE tenant_id = ");
+                        q.push_bind(tenant_id.clone()).push(" AND id IN (");
+                        let mut list = q.separated(", ");
+                        for a in &accounts {
+                            list.push_bind(a.to_string());
+                        }
+                        q.push(")");
+                        known.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
+                    }
+                    if let Some((index, r)) = rows
+                        .iter()
+                        .enumerate()
+                        .find(|(_, r)| r.account_id.as_ref().is_some_and(|a| !known.contains(a)))
+                    {
+                        return Err(AppendError::UnknownAccount {
+                            index,
+                            account_id: r.account_id.clone().unwrap_or_default(),
+                        });
+                    }
+
+                    let mut outcomes = Vec::with_capacity(rows.len());
+                    let mut in_batch: HashMap<String, i64> = HashMap::new();
+                    let mut fresh = Vec::with_capacity(rows.len());
+                    for (index, r) in rows.iter_mut().enumerate() {
+                        let id: Uuid = r.id.parse().map_err(|_| StoreError::Corrupt {
+                            id: r.id.clone(),
+                            reason: "id is not a UUID".into(),
+                        })?;
+                        if let Some((owner, stored_seq)) = existing.get(&r.id) {
+                            if *owner != tenant_id {
+                                return Err(AppendError::IdTaken { index, id });
+                            }
+                            outcomes.push(AppendOutcome {
+                                id,
+                                seq: *stored_seq,
+                                duplicate: true,
+                            });
+                            continue;
+                        }
+                        if let Some(s) = in_batch.get(&r.id) {
+                            outcomes.push(AppendOutcome {
+                                id,
+                                seq: *s,
+                                duplicate: true,
+                            });
+                            continue;
+                        }
+                        head.seq += 1;
+                        r.seal(head.seq, &head.hash);
+                        head.hash.clone_from(&r.hash);
+                        in_batch.insert(r.id.clone(), head.seq);
+                        outcomes.push(AppendOutcome {
+                            id,
+                            seq: head.seq,
+                            duplicate: false,
+                        });
+                        fresh.push(index);
+                    }
+                    let fresh: Vec<&EventRow> = fresh.into_iter().map(|i| &rows[i]).collect();
+                    for chunk in fresh.chunks(INSERT_CHUNK) {
+                        let mut q = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
+                        q.push_values(chunk, |mut b, r| {
+                            b.push_bind(&r.id)
+                                .push_bind(&r.tenant_id)
+                                .push_bind(&r.account_id)
+                                .push_bind(r.seq)
+                                .push_bind(&r.kind)
+                                .push_bind(r.occurred_at)
+                                .push_bind(r.received_at)
+                                .push_bind(&r.actor)
+                                .push_bind(&r.actor_type)
+                                .push_bind(&r.ip)
+                                .push_bind(&r.user_agent)
+                                .push_bind(&r.action)
+                                .push_bind(&r.status)
+                                .push_bind(&r.category)
+                                .push_bind(&r.agent)
+                                .push_bind(&r.model)
+                                .push_bind(&r.subject)
+                                .push_bind(r.tokens_in)
+                                .push_bind(r.tokens_out)
+                                .push_bind(r.cost_micros)
+                                .push_bind(r.credits_micros)
+                                .push_bind(r.executions)
+                                .push_bind(&r.body)
+                                .push_bind(&r.prev_hash)
+                                .push_bind(&r.hash);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    Ok(outcomes)
+                }
+                .await;
+                match outcome {
+                    Ok(outcomes) => {
+                        sqlx::query("RELEASE SAVEPOINT request")
+                            .execute(&mut *tx)
+                            .await?;
+                        let stored: HashSet<i64> = outcomes
+                            .iter()
+                            .filter(|o| !o.duplicate)
+                            .map(|o| o.seq)
+                            .collect();
+                        written.extend(rows.into_iter().filter(|r| stored.contains(&r.seq)));
+                        results.push(Ok(outcomes));
+                    }
+                    Err(e) => {
+                        sqlx::query("ROLLBACK TO SAVEPOINT request")
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("RELEASE SAVEPOINT request")
+                            .execute(&mut *tx)
+                            .await?;
+                        *head = before;
+                        results.push(Err(e));
+                    }
+                }
+            }
+            for (tenant_id, head) in &heads {
+                if head.seq != head.loaded_seq {
+                    sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE tenant_id = $3")
+                        .bind(head.seq)
+                        .bind(&head.hash)
+                        .bind(tenant_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+
+            let jobs = newest_jobs(&written);
+            for chunk in jobs.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO job_heads (tenant_id, subject, id, account_id, occurred_at, \
+                     actor, action, status, category, agent, model) ",
+                );
+                q.push_values(chunk, |mut b, r| {
+                    b.push_bind(&r.tenant_id)
+                        .push_bind(&r.subject)
+                        .push_bind(&r.id)
+                        .push_bind(&r.account_id)
+                        .push_bind(r.occurred_at)
+                        .push_bind(&r.actor)
+                        .push_bind(&r.action)
+                        .push_bind(&r.status)
+                        .push_bind(&r.category)
+                        .push_bind(&r.agent)
+                        .push_bind(&r.model);
+                });
+                q.push(
+                    " ON CONFLICT (tenant_id, subject) DO UPDATE SET id = excluded.id, \
+                     account_id = excluded.account_id, occurred_at = excluded.occurred_at, \
+                     actor = excluded.actor, action = excluded.action, status = excluded.status, \
+                     category = excluded.category, agent = excluded.agent, model = excluded.model \
+                     WHERE (excluded.occurred_at, excluded.id) > (job_heads.occurred_at, job_heads.id)",
+                );
+                q.build().execute(&mut *tx).await?;
+            }
+
+            let sums: Vec<(UsageKey, UsageSums)> = usage_sums(&written).into_iter().collect();
+            for chunk in sums.chunks(INSERT_CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO usage_hourly (tenant_id, dim, hour, kind, account_id, name, \
+                     records, executions, credits, tokens_in, tokens_out, cost) ",
+                );
+                q.push_values(chunk, |mut b, (k, s)| {
+                    b.push_bind(&k.tenant_id)
+                        .push_bind(k.dim)
+                        .push_bind(k.hour)
+                        .push_bind(&k.kind)
+                        .push_bind(&k.account_id)
+                        .push_bind(&k.name)
+                        .push_bind(s.records)
+                        .push_bind(s.executions)
+                        .push_bind(s.credits)
+                        .push_bind(s.tokens_in)
+                        .push_bind(s.tokens_out)
+                        .push_bind(s.cost);
+                });
+                q.push(
+                    " ON CONFLICT (tenant_id, dim, hour, kind, account_id, name) DO UPDATE SET \
+                     records = usage_hourly.records + excluded.records, \
+                     executions = usage_hourly.executions + excluded.executions, \
+                     credits = usage_hourly.credits + excluded.credits, \
+                     tokens_in = usage_hourly.tokens_in + excluded.tokens_in, \
+                     tokens_out = usage_hourly.tokens_out + excluded.tokens_out, \
+                     cost = usage_hourly.cost + excluded.cost",
+                );
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(results)
+        })
+    }
+}
+
+/// Each job's newest record among `rows` (a conflict may update a row only once).
+fn newest_jobs(rows: &[EventRow]) -> Vec<&EventRow> {
+    let mut newest: HashMap<(&str, &str), &EventRow> = HashMap::new();
+    for r in rows {
+        let (true, Some(subject)) = (r.kind == "job", r.subject.as_deref()) else {
+            continue;
+        };
+        let slot = newest.entry((&r.tenant_id, subject)).or_insert(r);
+        if (r.occurred_at, &r.id) > (slot.occurred_at, &slot.id) {
+            *slot = r;
+        }
+    }
+    newest.into_values().collect()
+}
+
+/// The kinds whose tokens, cost and credits the Usage tab sums.
+pub(crate) const USAGE_KINDS: [&str; 3] = ["ai_interaction", "job", "credit_usage"];
+/// The dimensions usage is grouped by, as stored in `usage_hourly.dim`.
+pub(crate) const USAGE_DIMS: [&str; 3] = ["actor", "agent", "model"];
+pub(crate) const HOUR_MS: i64 = 3_600_000;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct UsageKey {
+    tenant_id: String,
+    dim: &'static str,
+    hour: i64,
+    kind: String,
+    account_id: String,
+    name: String,
+}
+
+#[derive(Clone, Copy, Default)]
+struct UsageSums {
+    records: i64,
+    executions: i64,
+    credits: i64,
+    tokens_in: i64,
+    tokens_out: i64,
+    cost: i64,
+}
+
+/// `rows` summed per hour, account, kind and each dimension's value.
+fn usage_sums(rows: &[EventRow]) -> HashMap<UsageKey, UsageSums> {
+    let mut sums: HashMap<UsageKey, UsageSums> = HashMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| USAGE_KINDS.contains(&r.kind.as_str()))
+    {
+        for dim in USAGE_DIMS {
+            let name = match dim {
+                "actor" => Some(&r.actor),
+                "agent" => r.agent.as_ref(),
+                _ => r.model.as_ref(),
+            };
+            let key = UsageKey {
+                tenant_id: r.tenant_id.clone(),
+                dim,
+                // `%` as both databases compute it, so backfilled and live hours agree.
+                hour: r.occurred_at - r.occurred_at % HOUR_MS,
+                kind: r.kind.clone(),
+                account_id: r.account_id.clone().unwrap_or_default(),
+                name: name.cloned().unwrap_or_default(),
+            };
+            let s = sums.entry(key).or_default();
+            s.records += 1;
+            s.executions = s.executions.saturating_add(r.executions.unwrap_or(0));
+            s.credits = s.credits.saturating_add(r.credits_micros.unwrap_or(0));
+            s.tokens_in = s.tokens_in.saturating_add(r.tokens_in.unwrap_or(0));
+            s.tokens_out = s.tokens_out.saturating_add(r.tokens_out.unwrap_or(0));
+            s.cost = s.cost.saturating_add(r.cost_micros.unwrap_or(0));
+        }
+    }
+    sums
+}

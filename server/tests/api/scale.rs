@@ -1,0 +1,223 @@
+//! What ingest keeps up to date for scale (hourly usage roll-ups, each job's newest
+//! record) agrees with the records themselves, and group commit keeps requests apart.
+
+use crate::common::{spawn_app, Backend, TestApp};
+use crate::on_both_backends;
+use app::model::{Column, Condition, Op, Scope};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use vigil::store::EventQuery;
+
+/// Records over the last week at uneven minutes, in both accounts.
+fn spread(n: i64, now: DateTime<Utc>) -> Vec<Value> {
+    let users = ["ann", "bob", "cy"];
+    let models = ["gpt-4o", "claude-sonnet-4", "gpt-4o-mini"];
+    let agents = ["triage", "digest"];
+    (0..n)
+        .map(|i| {
+            let at = (now - Duration::minutes(i * 37 + i % 7)).to_rfc3339();
+            let account = if i % 5 < 2 { "a2" } else { "a1" };
+            match i % 3 {
+                0 => json!({"kind":"ai_interaction","account_id":account,"user":users[(i % 3) as usize],
+                    "action":"chat.completion","model":models[(i % 4 % 3) as usize],"dlp":"clean",
+                    "input_tokens":100 + i,"output_tokens":i,"occurred_at":at}),
+                1 => json!({"kind":"job","account_id":account,"job_id":format!("job_{}", i % 40),
+                    "status":"running","agent":agents[(i % 2) as usize],"model":models[(i % 3) as usize],
+                    "job_type":"agent.run","occurred_at":at,"input_tokens":i,"output_tokens":7}),
+                _ => json!({"kind":"credit_usage","account_id":account,"actor":users[(i % 2) as usize],
+                    "ai_worker":agents[(i % 2) as usize],"executions":1 + i % 3,
+                    "credits_consumed":format!("{}.25", i % 9),"balance_after":"100","occurred_at":at}),
+            }
+        })
+        .collect()
+}
+
+async fn post(app: &TestApp, batch: &[Value]) {
+    let (s, body) = app.post_events(&app.key, &json!(batch)).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+}
+
+async fn usage_rollups_agree_with_the_records(b: Backend) {
+    let app = spawn_app(b).await;
+    let now = Utc::now();
+    let mut records = spread(240, now);
+    for r in &mut records {
+        r["id"] = json!(uuid::Uuid::now_v7());
+    }
+    post(&app, &records[..150]).await;
+    post(&app, &records[150..]).await;
+    // Sent again (a retry): duplicates are stored once and counted once.
+    post(&app, &records[100..200]).await;
+
+    // Any condition forces the sums over the records; this one holds for every record.
+    let everything = Condition {
+        column: Column::Account,
+        op: Op::Ne,
+        value: "no-such-account".into(),
+    };
+    let hour = Duration::hours(1);
+    let mid_hour = |t: DateTime<Utc>| t.duration_trunc(hour).unwrap_or(t) + Duration::minutes(23);
+    let ranges = [
+        (None, None),
+        (Some(now - Duration::days(1)), None),
+        (
+            Some(mid_hour(now - Duration::hours(50))),
+            Some(mid_hour(now - Duration::hours(3))),
+        ),
+        // Within one hour: records only.
+        (
+            Some(mid_hour(now - Duration::hours(30))),
+            Some(mid_hour(now - Duration::hours(30)) + Duration::minutes(20)),
+        ),
+    ];
+    let scopes = [
+        Scope::tenant("t1"),
+        Scope {
+            tenant_id: "t1".into(),
+            accounts: Some(vec!["a2".into()]),
+        },
+    ];
+    let mut compared = 0;
+    for scope in &scopes {
+        for (from, until) in ranges {
+            let query = EventQuery {
+                from,
+                until,
+                ..EventQuery::default()
+            };
+            let rolled = app.store.usage(scope, &query).await.expect("usage");
+            let counted = app
+                .store
+                .usage(
+                    scope,
+                    &EventQuery {
+                        builder: vec![everything.clone()],
+                        ..query.clone()
+                    },
+                )
+                .await
+                .expect("usage over records");
+            assert_eq!(rolled, counted, "{scope:?} {from:?}..{until:?}");
+            compared += rolled.tokens_by_user.len() + rolled.credits_by_worker.len();
+        }
+    }
+    assert!(compared > 20, "the comparisons saw data: {compared}");
+
+    // Spot check against the input: credits of the whole tenant.
+    let all = app
+        .store
+        .usage(&Scope::tenant("t1"), &EventQuery::default())
+        .await
+        .expect("usage");
+    let expected: i64 = records
+        .iter()
+        .filter(|r| r["kind"] == "credit_usage")
+        .map(|r| {
+            let c = r["credits_consumed"].as_str().unwrap_or("0");
+            let (whole, _) = c.split_once('.').unwrap_or((c, ""));
+            whole.parse::<i64>().unwrap_or(0) * 1_000_000 + 250_000
+        })
+        .sum();
+    let got: i64 = all
+        .credits_by_worker
+        .iter()
+        .map(|r| r.credits.micros())
+        .sum();
+    assert_eq!(got, expected);
+}
+
+async fn job_heads_follow_the_newest_record(b: Backend) {
+    let app = spawn_app(b).await;
+    let t = |m: i64| (Utc::now() - Duration::minutes(m)).to_rfc3339();
+    let job = |status: &str, at: String| json!({"kind":"job","account_id":"a1","job_id":"job_late","status":status,"agent":"triage","job_type":"agent.run","occurred_at":at});
+    // The newest state arrives first; older ones later must not replace it.
+    post(&app, &[job("complete", t(1))]).await;
+    post(&app, &[job("queued", t(10)), job("running", t(5))]).await;
+    let scope = Scope::tenant("t1");
+    let jobs = EventQuery {
+        kind: Some(app::model::EventKind::Job),
+        latest_per_subject: true,
+        limit: 50,
+        ..EventQuery::default()
+    };
+    let (page, _) = app.store.list(&scope, &jobs).await.expect("jobs");
+    assert_eq!(page.len(), 1);
+    let status = |e: &app::model::Event| match &e.detail {
+        app::model::EventDetail::Job(j) => j.status.as_str().to_owned(),
+        _ => String::new(),
+    };
+    assert_eq!(status(&page[0]), "complete");
+    // Filtering on the current state: it is not running any more.
+    let running = EventQuery {
+        all_of: vec![Condition {
+            column: Column::Status,
+            op: Op::Eq,
+            value: "running".into(),
+        }],
+        ..jobs.clone()
+    };
+    assert!(app
+        .store
+        .list(&scope, &running)
+        .await
+        .expect("jobs")
+        .0
+        .is_empty());
+    // A newer state replaces it.
+    post(&app, &[job("failed", t(0))]).await;
+    let (page, _) = app.store.list(&scope, &jobs).await.expect("jobs");
+    assert_eq!(page.iter().map(status).collect::<Vec<_>>(), ["failed"]);
+}
+
+async fn concurrent_requests_commit_together_and_fail_alone(b: Backend) {
+    let app = spawn_app(b).await;
+    let t = Utc::now().to_rfc3339();
+    let good = |i: usize| {
+        (0..50)
+            .map(|j| json!({"kind":"system_event","account_id":"a1","type":format!("test.{i}.{j}"),"severity":"info","description":"x","occurred_at":t}))
+            .collect::<Vec<_>>()
+    };
+    let mut bad = good(99);
+    bad[30]["account_id"] = json!("not-an-account");
+    let mut calls = Vec::new();
+    for i in 0..8 {
+        let body = if i == 3 { json!(bad) } else { json!(good(i)) };
+        let (client, base, key) = (app.client.clone(), app.base.clone(), app.key.clone());
+        calls.push(tokio::spawn(async move {
+            client
+                .post(format!("{base}/api/v1/events"))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status())
+        }));
+    }
+    let mut statuses = Vec::new();
+    for c in calls {
+        statuses.push(c.await.expect("task").expect("response"));
+    }
+    assert_eq!(statuses[3], StatusCode::BAD_REQUEST, "{statuses:?}");
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        7,
+        "{statuses:?}"
+    );
+    let report = app.store.verify("t1").await.expect("verify");
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert_eq!(
+        report.records,
+        7 * 50,
+        "the failed request left nothing behind"
+    );
+}
+
+on_both_backends!(
+    usage_rollups_agree_with_the_records,
+    job_heads_follow_the_newest_record,
+    concurrent_requests_commit_together_and_fail_alone,
+);
