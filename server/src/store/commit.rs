@@ -351,36 +351,39 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
 
-            let sums: Vec<(UsageKey, UsageSums)> = usage_sums(&written).into_iter().collect();
-            for chunk in sums.chunks(INSERT_CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO usage_hourly (tenant_id, dim, hour, kind, account_id, name, \
-                     records, executions, credits, tokens_in, tokens_out, cost) ",
-                );
-                q.push_values(chunk, |mut b, (k, s)| {
-                    b.push_bind(&k.tenant_id)
-                        .push_bind(k.dim)
-                        .push_bind(k.hour)
-                        .push_bind(&k.kind)
-                        .push_bind(&k.account_id)
-                        .push_bind(&k.name)
-                        .push_bind(s.records)
-                        .push_bind(s.executions)
-                        .push_bind(s.credits)
-                        .push_bind(s.tokens_in)
-                        .push_bind(s.tokens_out)
-                        .push_bind(s.cost);
-                });
-                q.push(
-                    " ON CONFLICT (tenant_id, dim, hour, kind, account_id, name) DO UPDATE SET \
-                     records = usage_hourly.records + excluded.records, \
-                     executions = usage_hourly.executions + excluded.executions, \
-                     credits = usage_hourly.credits + excluded.credits, \
-                     tokens_in = usage_hourly.tokens_in + excluded.tokens_in, \
-                     tokens_out = usage_hourly.tokens_out + excluded.tokens_out, \
-                     cost = usage_hourly.cost + excluded.cost",
-                );
-                q.build().execute(&mut *tx).await?;
+            for (table, column, unit) in ROLLUPS {
+                let sums: Vec<(UsageKey, UsageSums)> =
+                    usage_sums(&written, unit).into_iter().collect();
+                for chunk in sums.chunks(INSERT_CHUNK) {
+                    let mut q = QueryBuilder::new(format!(
+                        "INSERT INTO {table} (tenant_id, dim, {column}, kind, account_id, name, \
+                         records, executions, credits, tokens_in, tokens_out, cost) "
+                    ));
+                    q.push_values(chunk, |mut b, (k, s)| {
+                        b.push_bind(&k.tenant_id)
+                            .push_bind(k.dim)
+                            .push_bind(k.bucket)
+                            .push_bind(&k.kind)
+                            .push_bind(&k.account_id)
+                            .push_bind(&k.name)
+                            .push_bind(s.records)
+                            .push_bind(s.executions)
+                            .push_bind(s.credits)
+                            .push_bind(s.tokens_in)
+                            .push_bind(s.tokens_out)
+                            .push_bind(s.cost);
+                    });
+                    q.push(format!(
+                        " ON CONFLICT (tenant_id, dim, {column}, kind, account_id, name) DO UPDATE SET \
+                         records = {table}.records + excluded.records, \
+                         executions = {table}.executions + excluded.executions, \
+                         credits = {table}.credits + excluded.credits, \
+                         tokens_in = {table}.tokens_in + excluded.tokens_in, \
+                         tokens_out = {table}.tokens_out + excluded.tokens_out, \
+                         cost = {table}.cost + excluded.cost"
+                    ));
+                    q.build().execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             Ok(results)
@@ -408,12 +411,18 @@ pub(crate) const USAGE_KINDS: [&str; 3] = ["ai_interaction", "job", "credit_usag
 /// The dimensions usage is grouped by, as stored in `usage_hourly.dim`.
 pub(crate) const USAGE_DIMS: [&str; 3] = ["actor", "agent", "model"];
 pub(crate) const HOUR_MS: i64 = 3_600_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
+/// The roll-up tables: name, bucket column, bucket length.
+pub(crate) const ROLLUPS: [(&str, &str, i64); 2] = [
+    ("usage_hourly", "hour", HOUR_MS),
+    ("usage_daily", "day", DAY_MS),
+];
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct UsageKey {
     tenant_id: String,
     dim: &'static str,
-    hour: i64,
+    bucket: i64,
     kind: String,
     account_id: String,
     name: String,
@@ -429,8 +438,8 @@ struct UsageSums {
     cost: i64,
 }
 
-/// `rows` summed per hour, account, kind and each dimension's value.
-fn usage_sums(rows: &[EventRow]) -> HashMap<UsageKey, UsageSums> {
+/// `rows` summed per bucket of `unit` ms, account, kind and each dimension's value.
+fn usage_sums(rows: &[EventRow], unit: i64) -> HashMap<UsageKey, UsageSums> {
     let mut sums: HashMap<UsageKey, UsageSums> = HashMap::new();
     for r in rows
         .iter()
@@ -446,7 +455,7 @@ fn usage_sums(rows: &[EventRow]) -> HashMap<UsageKey, UsageSums> {
                 tenant_id: r.tenant_id.clone(),
                 dim,
                 // `%` as both databases compute it, so backfilled and live hours agree.
-                hour: r.occurred_at - r.occurred_at % HOUR_MS,
+                bucket: r.occurred_at - r.occurred_at % unit,
                 kind: r.kind.clone(),
                 account_id: r.account_id.clone().unwrap_or_default(),
                 name: name.cloned().unwrap_or_default(),

@@ -324,8 +324,18 @@ fn push_where_on<'a, DB: sqlx::Database>(
     if let (Some(k), false) = (query.kind, heads) {
         q.push(" AND kind = ").push_bind(k.as_str().to_owned());
     }
-    if let Some(t) = query.from {
-        q.push(" AND occurred_at >= ").push_bind(to_ms(t));
+    // Live polls walk up from their cursor: make it the range's start, or the database
+    // would walk up from the start of the time range instead.
+    let from = match &query.order {
+        Order::NewerThan(c) => Some(
+            query
+                .from
+                .map_or(c.occurred_at, |f| to_ms(f).max(c.occurred_at)),
+        ),
+        _ => query.from.map(to_ms),
+    };
+    if let Some(t) = from {
+        q.push(" AND occurred_at >= ").push_bind(t);
     }
     if let Some(t) = query.until {
         q.push(" AND occurred_at < ").push_bind(to_ms(t));

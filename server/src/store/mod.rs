@@ -132,7 +132,9 @@ impl Store {
             // would dominate the server's memory.
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts.pragma("cache_size", "-16384"))
+                // Rows cross from SQLite's thread to the request task through a channel;
+                // a deep one lets a page stream without a thread switch per row.
+                .connect_with(opts.pragma("cache_size", "-16384").row_buffer_size(1024))
                 .await?;
             Backend::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {

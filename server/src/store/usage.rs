@@ -1,6 +1,6 @@
 //! Aggregates for the Usage tab, computed in the database over the selection.
 
-use super::commit::HOUR_MS;
+use super::commit::ROLLUPS;
 use super::events::push_where;
 use super::{from_ms, to_ms, with_read, with_write, EventQuery, Store, StoreResult};
 use app::model::{EventKind, Micros, Scope, UsageReport, UsageRow};
@@ -70,8 +70,47 @@ struct Aggregate {
 const CREDITS: &[EventKind] = &[EventKind::CreditUsage];
 const TOKENS: &[EventKind] = &[EventKind::AiInteraction, EventKind::Job];
 
-fn floor_hour(ms: i64) -> i64 {
-    ms - ms % HOUR_MS
+/// Where a range's sums come from: a roll-up table (name, bucket column, bucket length)
+/// or, for `None`, the records.
+type Tier = Option<(&'static str, &'static str, i64)>;
+
+/// Splits `[from, until)` (open where `None`) into whole days in the middle, whole hours
+/// around them, and records at the edges.
+fn segments(from: Option<i64>, until: Option<i64>) -> Vec<(Tier, Option<i64>, Option<i64>)> {
+    let mut out = Vec::new();
+    split(&mut out, from, until, &[ROLLUPS[1], ROLLUPS[0]]);
+    out
+}
+
+fn split(
+    out: &mut Vec<(Tier, Option<i64>, Option<i64>)>,
+    from: Option<i64>,
+    until: Option<i64>,
+    tiers: &[(&'static str, &'static str, i64)],
+) {
+    let Some((&tier, finer)) = tiers.split_first() else {
+        out.push((None, from, until));
+        return;
+    };
+    let unit = tier.2;
+    // Bucket starts: `%` as both databases compute it (instants before 1970 are not used).
+    let first = from.map(|f| f + (unit - f % unit) % unit);
+    let last = until.map(|u| u - u % unit);
+    let whole = match (first, last) {
+        (Some(f), Some(l)) => f < l,
+        _ => true,
+    };
+    if !whole {
+        split(out, from, until, finer);
+        return;
+    }
+    out.push((Some(tier), first, last));
+    if first != from {
+        split(out, from, first, finer);
+    }
+    if last != until {
+        split(out, last, until, finer);
+    }
 }
 
 impl Store {
@@ -122,41 +161,30 @@ impl Store {
             && query.search.is_none()
             && query.cursor.is_none();
         let mut totals: HashMap<String, Totals> = HashMap::new();
-        let mut add = |rows: Vec<Sums>| {
+        let segments = if rolled_up {
+            segments(query.from.map(to_ms), query.until.map(to_ms))
+        } else {
+            vec![(None, query.from.map(to_ms), query.until.map(to_ms))]
+        };
+        for (tier, from, until) in segments {
+            let rows = match tier {
+                Some((table, column, _)) => {
+                    self.rolled_up_sums(scope, query, agg, table, column, from, until)
+                        .await?
+                }
+                None => {
+                    let part = EventQuery {
+                        from: from.map(from_ms),
+                        until: until.map(from_ms),
+                        ..query.clone()
+                    };
+                    self.sums(scope, &part, agg).await?
+                }
+            };
             for r in rows {
                 let (name, t) = r.into();
                 totals.entry(name).or_default().add(&t);
             }
-        };
-        // Whole hours: [first, last); the partial hours around them come from records.
-        let from = query.from.map(to_ms);
-        let until = query.until.map(to_ms);
-        let first = from.map(|f| floor_hour(f + HOUR_MS - 1));
-        let last = until.map(floor_hour);
-        let whole_hours = match (first, last) {
-            (Some(f), Some(l)) => f < l,
-            _ => true,
-        };
-        if rolled_up && whole_hours {
-            add(self.rolled_up_sums(scope, query, agg, first, last).await?);
-            if let (Some(f), Some(first)) = (query.from, first.filter(|&h| Some(h) != from)) {
-                let edge = EventQuery {
-                    from: Some(f),
-                    until: Some(from_ms(first)),
-                    ..query.clone()
-                };
-                add(self.sums(scope, &edge, agg).await?);
-            }
-            if let (Some(u), Some(last)) = (query.until, last.filter(|&h| Some(h) != until)) {
-                let edge = EventQuery {
-                    from: Some(from_ms(last)),
-                    until: Some(u),
-                    ..query.clone()
-                };
-                add(self.sums(scope, &edge, agg).await?);
-            }
-        } else {
-            add(self.sums(scope, query, agg).await?);
         }
         let mut rows: Vec<(String, Totals)> = totals.into_iter().collect();
         let size = |t: &Totals| {
@@ -186,25 +214,28 @@ impl Store {
             .collect())
     }
 
-    /// Sums from the hourly roll-up over whole hours `[first, last)`.
+    /// Sums from a roll-up table over its whole buckets in `[first, last)`.
+    #[allow(clippy::too_many_arguments)]
     async fn rolled_up_sums(
         &self,
         scope: &Scope,
         query: &EventQuery,
         agg: Aggregate,
+        table: &'static str,
+        column: &'static str,
         first: Option<i64>,
         last: Option<i64>,
     ) -> StoreResult<Vec<Sums>> {
         Ok(with_read!(self, |pool| {
-            let mut q = QueryBuilder::new(
+            let mut q = QueryBuilder::new(format!(
                 "SELECT name, CAST(SUM(records) AS BIGINT) AS records, \
                  CAST(SUM(executions) AS BIGINT) AS executions, \
                  CAST(SUM(credits) AS BIGINT) AS credits, \
                  CAST(SUM(tokens_in) AS BIGINT) AS tokens_in, \
                  CAST(SUM(tokens_out) AS BIGINT) AS tokens_out, \
                  CAST(SUM(cost) AS BIGINT) AS cost \
-                 FROM usage_hourly WHERE tenant_id = ",
-            );
+                 FROM {table} WHERE tenant_id = "
+            ));
             q.push_bind(scope.tenant_id.clone());
             q.push(" AND dim = ").push_bind(agg.group.to_owned());
             q.push(" AND kind IN (");
@@ -228,10 +259,10 @@ impl Store {
                 q.push(" AND account_id = ").push_bind(a.clone());
             }
             if let Some(f) = first {
-                q.push(" AND hour >= ").push_bind(f);
+                q.push(format!(" AND {column} >= ")).push_bind(f);
             }
             if let Some(l) = last {
-                q.push(" AND hour < ").push_bind(l);
+                q.push(format!(" AND {column} < ")).push_bind(l);
             }
             q.push(" GROUP BY name");
             q.build_query_as().fetch_all(pool).await?
