@@ -13,6 +13,12 @@ CREATE INDEX events_kind_model ON events (tenant_id, kind, model, occurred_at DE
 CREATE INDEX events_kind_action ON events (tenant_id, kind, action, occurred_at DESC, id DESC)
     WHERE action IS NOT NULL;
 
+-- Only jobs are looked up by subject (a job's history); other kinds' subjects (e.g. an AI
+-- call's conversation) are random keys whose index pages ingest would keep reading back.
+DROP INDEX events_subject_time;
+CREATE INDEX events_job_subject ON events (tenant_id, subject, occurred_at DESC, id DESC)
+    WHERE kind = 'job';
+
 -- Each job's newest record, kept at ingest (a projection of events, not audit data):
 -- the Jobs tab lists and filters these instead of searching for the newest per job.
 CREATE TABLE job_heads (

@@ -62,14 +62,11 @@ async fn time_list(
     Ok(percentiles(ms))
 }
 
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+/// A memory figure of process `pid` from /proc (`VmRSS:` now, `VmHWM:` peak), in MB.
+fn proc_status_mb(pid: u32, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(str::to_owned)
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_owned))
         .and_then(|l| {
             l.split_whitespace()
                 .nth(1)
@@ -121,6 +118,7 @@ async fn fill(store: &Store, gen: &mut DemoStream<'_>, n: usize) -> anyhow::Resu
 
 pub async fn run(
     store: &Store,
+    database_url: &str,
     events: usize,
     http_events: usize,
     runs: usize,
@@ -192,13 +190,16 @@ pub async fn run(
         .map(|(t, v)| (keys[t].clone(), serde_json::to_vec(&v).unwrap_or_default()))
         .collect();
     let started = Instant::now();
-    let queue = Arc::new(tokio::sync::Mutex::new(bodies));
+    // Oldest first, as the platform would send them.
+    let queue = Arc::new(tokio::sync::Mutex::new(std::collections::VecDeque::from(
+        bodies,
+    )));
     let mut workers = Vec::new();
     for _ in 0..4 {
         let (queue, client, base) = (queue.clone(), client.clone(), base.clone());
         workers.push(tokio::spawn(async move {
             loop {
-                let next = queue.lock().await.pop();
+                let next = queue.lock().await.pop_front();
                 let Some((key, body)) = next else { break };
                 let r = client
                     .post(format!("{base}/api/v1/events"))
@@ -392,25 +393,36 @@ pub async fn run(
     }
     report.usage_30_days_ms = percentiles(ms);
 
-    // Export all of the hot tenant's AI interactions over HTTP, sampling RSS meanwhile.
-    let baseline = rss_mb();
-    let peak = Arc::new(std::sync::Mutex::new(baseline));
-    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let sampler = {
-        let (peak, sampling) = (peak.clone(), sampling.clone());
-        tokio::spawn(async move {
-            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                let now = rss_mb();
-                if let Ok(mut p) = peak.lock() {
-                    *p = p.max(now);
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+    // Export over HTTP from a server of its own (this process holds the generator and
+    // the benchmark's buffers), so its resident memory is the server's alone.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let export_base = format!("http://127.0.0.1:{port}");
+    let mut server = std::process::Command::new(std::env::current_exe()?)
+        .args(["--database-url", database_url, "serve", "--addr"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let pid = server.id();
+    let mut up = false;
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{export_base}/healthz")).send().await {
+            up = r.status().is_success();
+            if up {
+                break;
             }
-        })
-    };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(up, "the export server did not start");
+    let baseline = proc_status_mb(pid, "VmRSS:");
     let started = Instant::now();
     let mut r = client
-        .get(format!("{base}/api/v1/export?format=csv&range=all_time"))
+        .get(format!(
+            "{export_base}/api/v1/export?format=csv&range=all_time"
+        ))
         .bearer_auth(&keys["acme"])
         .send()
         .await?;
@@ -424,12 +436,13 @@ pub async fn run(
     }
     drop(r);
     let secs = started.elapsed().as_secs_f64();
-    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    sampler.await?;
     report.export_rows = lines.saturating_sub(1);
     report.export_rows_per_s = report.export_rows as f64 / secs;
-    report.export_peak_rss_mb = peak.lock().map_or(0.0, |p| *p);
+    // The kernel's high-water mark of the server's resident set.
+    report.export_peak_rss_mb = proc_status_mb(pid, "VmHWM:");
     report.export_rss_growth_mb = report.export_peak_rss_mb - baseline;
+    server.kill()?;
+    server.wait()?;
     Ok(report)
 }
 

@@ -27,13 +27,14 @@ async fn main() -> anyhow::Result<()> {
     let result = run(
         cli.command.unwrap_or(Command::Serve(ServeArgs::default())),
         &store,
+        &cli.database_url,
     )
     .await;
     store.close().await;
     result
 }
 
-async fn run(command: Command, store: &Store) -> anyhow::Result<()> {
+async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
         Command::Serve(args) => {
@@ -156,7 +157,7 @@ async fn run(command: Command, store: &Store) -> anyhow::Result<()> {
                 store.tenant_ids().await?.is_empty(),
                 "bench needs an empty database"
             );
-            let report = vigil::bench::run(store, events, http_events, runs).await?;
+            let report = vigil::bench::run(store, database_url, events, http_events, runs).await?;
             println!("{}", vigil::bench::table(&report));
             for (case, plan) in &report.plans {
                 println!("plan, {case}:\n    {}", plan.join("\n    "));

@@ -388,7 +388,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
     if query.latest_per_subject && !heads {
         q.push(
             " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id \
-             AND n.kind = events.kind AND n.subject = events.subject \
+             AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject \
              AND (n.occurred_at, n.id) > (events.occurred_at, events.id))",
         );
     }

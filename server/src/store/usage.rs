@@ -315,7 +315,9 @@ impl Store {
                 super::row::COLUMNS
             ));
             push_where(&mut q, scope, &query);
-            q.push(" AND subject = ").push_bind(job_id.to_owned());
+            // Literal, so the planner can use the partial index on jobs' subjects.
+            q.push(" AND kind = 'job' AND subject = ")
+                .push_bind(job_id.to_owned());
             q.push(" ORDER BY occurred_at ASC, id ASC LIMIT 500");
             q.build_query_as().fetch_all(pool).await?
         });
