@@ -1,22 +1,32 @@
--- Scale: an index per console filter, jobs' current state, and hourly usage roll-ups.
+-- Scale: an index per console filter, jobs' current state, usage roll-ups, search.
+
+-- Time indexes ascending: records arrive in time order, so each key group grows at its end
+-- and pages split full (descending, every insert lands at a group's start and leaves
+-- half-empty pages behind: twice the size). Both databases walk them backwards as cheaply.
+DROP INDEX events_scope_time;
+DROP INDEX events_scope_kind_time;
+DROP INDEX events_account_kind_time;
+CREATE INDEX events_scope_time ON events (tenant_id, occurred_at, id);
+CREATE INDEX events_scope_kind_time ON events (tenant_id, kind, occurred_at, id);
+CREATE INDEX events_account_kind_time ON events (tenant_id, account_id, kind, occurred_at, id);
 
 -- An index per filter whose values can be rare (users, agents, models, actions), within a
--- kind, newest first: such a filter seeks straight to its rows instead of walking the
+-- kind, by time: such a filter seeks straight to its rows instead of walking the
 -- kind's time index. Status, severity, DLP, source and resource type have a few values
 -- each, so walking the kind's index finds a page quickly and an index would only slow
 -- ingest. Partial: most kinds leave most of these columns empty.
-CREATE INDEX events_kind_actor ON events (tenant_id, kind, actor, occurred_at DESC, id DESC);
-CREATE INDEX events_kind_agent ON events (tenant_id, kind, agent, occurred_at DESC, id DESC)
+CREATE INDEX events_kind_actor ON events (tenant_id, kind, actor, occurred_at, id);
+CREATE INDEX events_kind_agent ON events (tenant_id, kind, agent, occurred_at, id)
     WHERE agent IS NOT NULL;
-CREATE INDEX events_kind_model ON events (tenant_id, kind, model, occurred_at DESC, id DESC)
+CREATE INDEX events_kind_model ON events (tenant_id, kind, model, occurred_at, id)
     WHERE model IS NOT NULL;
-CREATE INDEX events_kind_action ON events (tenant_id, kind, action, occurred_at DESC, id DESC)
+CREATE INDEX events_kind_action ON events (tenant_id, kind, action, occurred_at, id)
     WHERE action IS NOT NULL;
 
 -- Only jobs are looked up by subject (a job's history); other kinds' subjects (e.g. an AI
 -- call's conversation) are random keys whose index pages ingest would keep reading back.
 DROP INDEX events_subject_time;
-CREATE INDEX events_job_subject ON events (tenant_id, subject, occurred_at DESC, id DESC)
+CREATE INDEX events_job_subject ON events (tenant_id, subject, occurred_at, id)
     WHERE kind = 'job';
 
 -- Each job's newest record, kept at ingest (a projection of events, not audit data):
@@ -35,10 +45,10 @@ CREATE TABLE job_heads (
     model         TEXT,
     PRIMARY KEY (tenant_id, subject)
 );
-CREATE INDEX job_heads_time ON job_heads (tenant_id, occurred_at DESC, id DESC);
-CREATE INDEX job_heads_account ON job_heads (tenant_id, account_id, occurred_at DESC, id DESC);
-CREATE INDEX job_heads_status ON job_heads (tenant_id, status, occurred_at DESC, id DESC);
-CREATE INDEX job_heads_agent ON job_heads (tenant_id, agent, occurred_at DESC, id DESC);
+CREATE INDEX job_heads_time ON job_heads (tenant_id, occurred_at, id);
+CREATE INDEX job_heads_account ON job_heads (tenant_id, account_id, occurred_at, id);
+CREATE INDEX job_heads_status ON job_heads (tenant_id, status, occurred_at, id);
+CREATE INDEX job_heads_agent ON job_heads (tenant_id, agent, occurred_at, id);
 
 INSERT INTO job_heads (tenant_id, subject, id, account_id, occurred_at, actor, action, status, category, agent, model)
 SELECT tenant_id, subject, id, account_id, occurred_at, actor, action, status, category, agent, model
@@ -117,3 +127,12 @@ SELECT tenant_id, 'model', occurred_at - occurred_at % 86400000, kind, COALESCE(
        COALESCE(SUM(tokens_in), 0), COALESCE(SUM(tokens_out), 0), COALESCE(SUM(cost_micros), 0)
 FROM events WHERE kind IN ('ai_interaction', 'job', 'credit_usage')
 GROUP BY tenant_id, occurred_at - occurred_at % 86400000, kind, COALESCE(account_id, ''), COALESCE(model, '');
+
+-- Search: trigrams of the searchable columns (contentless: the text lives in events),
+-- keyed by the events rowid, written at ingest. A search first walks the newest records;
+-- only a rare term (fewer matches there than a page) asks this index for candidates.
+CREATE VIRTUAL TABLE events_search USING fts5(text, content='', tokenize='trigram');
+INSERT INTO events_search (rowid, text)
+SELECT rowid, actor || char(10) || COALESCE(subject, '') || char(10) || COALESCE(action, '')
+       || char(10) || COALESCE(model, '') || char(10) || COALESCE(agent, '')
+FROM events;

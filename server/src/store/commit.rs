@@ -7,13 +7,17 @@
 
 use super::row::{EventRow, COLUMNS, GENESIS};
 use super::{to_ms, with_write, Store, StoreError};
-use crate::store::events::{AppendError, AppendOutcome, NewEvent};
+use crate::store::events::{AppendError, AppendOutcome, NewEvent, SearchIndex};
 use chrono::Utc;
 use sqlx::QueryBuilder;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use uuid::Uuid;
+
+/// What SQLite's search index holds per record (as migration 0003 backfilled it).
+const SEARCH_TEXT_SQLITE: &str = "actor || char(10) || COALESCE(subject, '') || char(10) || \
+    COALESCE(action, '') || char(10) || COALESCE(model, '') || char(10) || COALESCE(agent, '')";
 
 /// Rows per INSERT: 25 columns × 400 stays under both backends' bind limits.
 const INSERT_CHUNK: usize = 400;
@@ -135,6 +139,7 @@ impl Store {
         &self,
         work: Vec<(String, Vec<EventRow>)>,
     ) -> Result<Vec<Reply>, StoreError> {
+        let fts = self.search_index() == SearchIndex::Fts5;
         with_write!(self, |pool, for_update| {
             let mut tx = pool.begin().await?;
             let mut heads: HashMap<String, Head> = HashMap::new();
@@ -282,6 +287,18 @@ impl Store {
                                 .push_bind(&r.hash);
                         });
                         q.build().execute(&mut *tx).await?;
+                    }
+                    if fts && !fresh.is_empty() {
+                        // FTS5 needs the rowids SQLite just gave the rows.
+                        sqlx::query(&format!(
+                            "INSERT INTO events_search (rowid, text) SELECT rowid, {SEARCH_TEXT_SQLITE} \
+                             FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3"
+                        ))
+                        .bind(&tenant_id)
+                        .bind(before.seq)
+                        .bind(head.seq)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                     Ok(outcomes)
                 }

@@ -1,7 +1,7 @@
 //! Appending records to a tenant's chain, and reading them back by keyset.
 
 use super::row::{EventRow, COLUMNS};
-use super::{to_ms, with_read, Store, StoreError, StoreResult};
+use super::{from_ms, to_ms, with_read, Store, StoreError, StoreResult};
 use app::model::{
     ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, Join, Op, Scope,
 };
@@ -101,7 +101,25 @@ pub struct EventQuery {
     pub search: Option<String>,
     /// Only the newest record of each subject (a job's current state).
     pub latest_per_subject: bool,
+    /// Narrow a search by the backend's trigram index first (set by the store).
+    pub search_index: Option<SearchIndex>,
 }
+
+/// The search index a backend has (see migrations 0003).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchIndex {
+    /// SQLite: the FTS5 trigram table `events_search`, keyed by rowid.
+    Fts5,
+    /// PostgreSQL: a pg_trgm GIN index on `SEARCH_TEXT_PG`.
+    Trigram,
+}
+
+/// A search first walks this many of the newest records the other filters select.
+const SEARCH_WINDOW: u32 = 2000;
+
+/// The text PostgreSQL's trigram index covers: exactly the indexed expression.
+const SEARCH_TEXT_PG: &str = "lower(actor || chr(10) || COALESCE(subject, '') || chr(10) || \
+    COALESCE(action, '') || chr(10) || COALESCE(model, '') || chr(10) || COALESCE(agent, ''))";
 
 impl EventQuery {
     /// The console's selection, at `now`, as a store query.
@@ -191,11 +209,10 @@ impl Store {
         query: &EventQuery,
     ) -> StoreResult<(Vec<Event>, Option<Cursor>)> {
         let limit = query.limit.clamp(1, 1000);
-        let mut rows: Vec<EventRow> = with_read!(self, |pool| {
-            let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit);
-            q.build_query_as().fetch_all(pool).await?
-        });
+        let mut rows = match (&query.search, &query.order) {
+            (Some(text), Order::NewestFirst) => self.search_page(scope, query, text, limit).await?,
+            _ => self.page(scope, query, limit).await?,
+        };
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = match (more, rows.last()) {
@@ -212,23 +229,93 @@ impl Store {
         Ok((events, next))
     }
 
-    /// The database's plan for the page query `list` would run (EXPLAIN on both backends).
+    /// The page's rows, one more than `limit` if there is another page.
+    async fn page(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRow>> {
+        Ok(with_read!(self, |pool| {
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, query, limit, 0, COLUMNS);
+            q.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
+    /// A search's page. A common term fills the page among the newest records, so those
+    /// are walked first (bounded); a rare one does not, and the trigram index then yields
+    /// the candidates (the exact condition is still checked on each).
+    async fn search_page(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        text: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRow>> {
+        let others = EventQuery {
+            search: None,
+            ..query.clone()
+        };
+        // The time of the SEARCH_WINDOW-th newest record; none: few enough to walk them all.
+        let floor: Option<i64> = with_read!(self, |pool| {
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, &others, 0, SEARCH_WINDOW - 1, "occurred_at");
+            q.build_query_scalar().fetch_optional(pool).await?
+        });
+        let Some(floor) = floor else {
+            return self.page(scope, query, limit).await;
+        };
+        let floor = from_ms(floor);
+        let windowed = EventQuery {
+            from: Some(query.from.map_or(floor, |f| f.max(floor))),
+            ..query.clone()
+        };
+        let rows = self.page(scope, &windowed, limit).await?;
+        // Trigrams need three characters; a shorter term walks everything.
+        if rows.len() > limit as usize || text.chars().count() < 3 {
+            return if rows.len() > limit as usize {
+                Ok(rows)
+            } else {
+                self.page(scope, query, limit).await
+            };
+        }
+        let indexed = EventQuery {
+            search_index: Some(self.search_index()),
+            ..query.clone()
+        };
+        self.page(scope, &indexed, limit).await
+    }
+
+    pub(crate) fn search_index(&self) -> SearchIndex {
+        match self.backend {
+            super::Backend::Sqlite { .. } => SearchIndex::Fts5,
+            super::Backend::Postgres(_) => SearchIndex::Trigram,
+        }
+    }
+
+    /// The database's plan for the page query `list` would run (EXPLAIN on both backends);
+    /// for a search, the query that uses the search index (a rare term's).
     pub async fn explain_list(
         &self,
         scope: &Scope,
         query: &EventQuery,
     ) -> StoreResult<Vec<String>> {
         let limit = query.limit.clamp(1, 1000);
+        let query = &EventQuery {
+            search_index: query.search.as_ref().map(|_| self.search_index()),
+            ..query.clone()
+        };
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("EXPLAIN QUERY PLAN ");
-                push_page(&mut q, scope, query, limit);
+                push_page(&mut q, scope, query, limit, 0, COLUMNS);
                 let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
             super::Backend::Postgres(pool) => {
                 let mut q = QueryBuilder::new("EXPLAIN ");
-                push_page(&mut q, scope, query, limit);
+                push_page(&mut q, scope, query, limit, 0, COLUMNS);
                 q.build_query_scalar().fetch_all(pool).await?
             }
         })
@@ -252,12 +339,15 @@ impl Store {
     }
 }
 
-/// The whole page query `list` runs (and `explain_list` explains).
+/// The whole page query `list` runs (and `explain_list` explains): `select` of up to
+/// `limit + 1` rows after skipping `offset`.
 fn push_page<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     scope: &Scope,
     query: &EventQuery,
     limit: u32,
+    offset: u32,
+    select: &str,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -267,19 +357,19 @@ fn push_page<'a, DB: sqlx::Database>(
         // A job's current state is its head, kept at ingest: the page is chosen among
         // heads (indexed per filter), then its records are read by id.
         q.push(format!(
-            "SELECT {COLUMNS} FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = "
+            "SELECT {select} FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = "
         ));
         push_where_on(q, scope, query, true);
-        push_order(q, query, limit);
+        push_order(q, query, limit, offset);
         q.push(")");
         q.push(match query.order {
             Order::NewerThan(_) => " ORDER BY occurred_at ASC, id ASC",
             _ => " ORDER BY occurred_at DESC, id DESC",
         });
     } else {
-        q.push(format!("SELECT {COLUMNS} FROM events WHERE tenant_id = "));
+        q.push(format!("SELECT {select} FROM events WHERE tenant_id = "));
         push_where_on(q, scope, query, false);
-        push_order(q, query, limit);
+        push_order(q, query, limit, offset);
     }
 }
 
@@ -384,6 +474,29 @@ fn push_where_on<'a, DB: sqlx::Database>(
                 .push(" ESCAPE '\\'");
         }
         q.push(")");
+        // Candidates from the trigram index: a superset of the matches above.
+        let in_events = if heads {
+            " AND id IN (SELECT id FROM events WHERE "
+        } else {
+            " AND ("
+        };
+        match query.search_index {
+            Some(SearchIndex::Fts5) => {
+                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+                q.push(in_events)
+                    .push("rowid IN (SELECT rowid FROM events_search WHERE events_search MATCH ")
+                    .push_bind(phrase)
+                    .push("))");
+            }
+            Some(SearchIndex::Trigram) => {
+                q.push(in_events)
+                    .push(SEARCH_TEXT_PG)
+                    .push(" LIKE ")
+                    .push_bind(like_pattern(text, false))
+                    .push(" ESCAPE '\\')");
+            }
+            None => {}
+        }
     }
     if query.latest_per_subject && !heads {
         q.push(
@@ -394,8 +507,12 @@ fn push_where_on<'a, DB: sqlx::Database>(
     }
 }
 
-fn push_order<'a, DB: sqlx::Database>(q: &mut QueryBuilder<'a, DB>, query: &EventQuery, limit: u32)
-where
+fn push_order<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    query: &EventQuery,
+    limit: u32,
+    offset: u32,
+) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
@@ -425,6 +542,9 @@ where
     }
     // One extra row tells whether another page exists, without counting.
     q.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+    if offset > 0 {
+        q.push(" OFFSET ").push_bind(i64::from(offset));
+    }
 }
 
 #[cfg(test)]

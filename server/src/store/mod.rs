@@ -12,7 +12,7 @@ mod row;
 mod usage;
 
 pub use chain::{VerifyFailure, VerifyReport};
-pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order};
+pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order, SearchIndex};
 pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
 
 use sqlx::{

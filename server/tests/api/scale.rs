@@ -216,7 +216,68 @@ async fn concurrent_requests_commit_together_and_fail_alone(b: Backend) {
     );
 }
 
+async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
+    let app = spawn_app(b).await;
+    let t = |m: i64| (Utc::now() - Duration::minutes(m)).to_rfc3339();
+    let ai = |user: &str, at: String| json!({"kind":"ai_interaction","account_id":"a1","user":user,"action":"chat.completion","model":"gpt-4o","dlp":"clean","input_tokens":1,"output_tokens":1,"occurred_at":at});
+    // Old records with rare values, then more common ones than a search walks first.
+    post(
+        &app,
+        &[
+            ai("zed.Unique@x.test", t(5000)),
+            json!({"kind":"system_event","account_id":"a1","type":"rare.thing","severity":"error","description":"x","occurred_at":t(5000)}),
+        ],
+    )
+    .await;
+    for chunk in 0..12 {
+        let batch: Vec<Value> = (0..500)
+            .map(|i| {
+                let at = t(4000 - chunk * 300 - i / 2);
+                if chunk % 2 == 0 {
+                    ai("ann@x.test", at)
+                } else {
+                    json!({"kind":"system_event","account_id":"a1","type":"noise.event","severity":"info","description":"x","occurred_at":at})
+                }
+            })
+            .collect();
+        post(&app, &batch).await;
+    }
+    let scope = Scope::tenant("t1");
+    let search = |kind, text: &str| EventQuery {
+        kind: Some(kind),
+        search: Some(text.into()),
+        limit: 50,
+        ..EventQuery::default()
+    };
+    use app::model::EventKind::{AiInteraction, SystemEvent};
+    let actors =
+        |page: Vec<app::model::Event>| page.into_iter().map(|e| e.actor).collect::<Vec<_>>();
+    for (kind, text, found) in [
+        (AiInteraction, "unique", 1), // the index, case-insensitive
+        (AiInteraction, "d.uNi", 1),  // any substring of three or more
+        (AiInteraction, "ze", 1),     // too short for trigrams: a full walk
+        (AiInteraction, "nobody", 0),
+        (SystemEvent, "rare", 1),    // event types match by prefix
+        (SystemEvent, "thing", 0),   // not a prefix
+        (AiInteraction, "ann@", 50), // common: the newest page
+    ] {
+        let (page, _) = app
+            .store
+            .list(&scope, &search(kind, text))
+            .await
+            .expect("search");
+        assert_eq!(page.len(), found, "{kind:?} {text:?}: {:?}", actors(page));
+    }
+    let (page, _) = app
+        .store
+        .list(&scope, &search(AiInteraction, "unique"))
+        .await
+        .expect("search");
+    assert_eq!(actors(page), ["zed.Unique@x.test"]);
+}
+
 on_both_backends!(
+    a_rare_search_term_is_found_beyond_the_newest_records,
     usage_rollups_agree_with_the_records,
     job_heads_follow_the_newest_record,
     concurrent_requests_commit_together_and_fail_alone,
