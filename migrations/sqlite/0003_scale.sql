@@ -130,9 +130,10 @@ GROUP BY tenant_id, occurred_at - occurred_at % 86400000, kind, COALESCE(account
 
 -- Search: trigrams of the searchable columns (contentless: the text lives in events),
 -- keyed by the events rowid, written at ingest. A search first walks the newest records;
--- only a rare term (fewer matches there than a page) asks this index for candidates.
-CREATE VIRTUAL TABLE events_search USING fts5(text, content='', tokenize='trigram');
-INSERT INTO events_search (rowid, text)
-SELECT rowid, actor || char(10) || COALESCE(subject, '') || char(10) || COALESCE(action, '')
-       || char(10) || COALESCE(model, '') || char(10) || COALESCE(agent, '')
-FROM events;
+-- only a rare term (fewer matches there than a page) asks this index for candidates, in
+-- the columns the tab searches (by prefix with `^` where the tab matches prefixes).
+CREATE VIRTUAL TABLE events_search USING fts5(
+    actor, subject, action, model, agent, content='', tokenize='trigram'
+);
+INSERT INTO events_search (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events;

@@ -15,10 +15,6 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-/// What SQLite's search index holds per record (as migration 0003 backfilled it).
-const SEARCH_TEXT_SQLITE: &str = "actor || char(10) || COALESCE(subject, '') || char(10) || \
-    COALESCE(action, '') || char(10) || COALESCE(model, '') || char(10) || COALESCE(agent, '')";
-
 /// Rows per INSERT: 25 columns × 400 stays under both backends' bind limits.
 const INSERT_CHUNK: usize = 400;
 
@@ -290,10 +286,11 @@ impl Store {
                     }
                     if fts && !fresh.is_empty() {
                         // FTS5 needs the rowids SQLite just gave the rows.
-                        sqlx::query(&format!(
-                            "INSERT INTO events_search (rowid, text) SELECT rowid, {SEARCH_TEXT_SQLITE} \
-                             FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3"
-                        ))
+                        sqlx::query(
+                            "INSERT INTO events_search (rowid, actor, subject, action, model, agent) \
+                             SELECT rowid, actor, subject, action, model, agent \
+                             FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3",
+                        )
                         .bind(&tenant_id)
                         .bind(before.seq)
                         .bind(head.seq)

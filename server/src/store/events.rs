@@ -110,16 +110,12 @@ pub struct EventQuery {
 pub enum SearchIndex {
     /// SQLite: the FTS5 trigram table `events_search`, keyed by rowid.
     Fts5,
-    /// PostgreSQL: a pg_trgm GIN index on `SEARCH_TEXT_PG`.
+    /// PostgreSQL: a pg_trgm GIN index on the lowered searchable columns.
     Trigram,
 }
 
 /// A search first walks this many of the newest records the other filters select.
 const SEARCH_WINDOW: u32 = 2000;
-
-/// The text PostgreSQL's trigram index covers: exactly the indexed expression.
-const SEARCH_TEXT_PG: &str = "lower(actor || chr(10) || COALESCE(subject, '') || chr(10) || \
-    COALESCE(action, '') || chr(10) || COALESCE(model, '') || chr(10) || COALESCE(agent, ''))";
 
 impl EventQuery {
     /// The console's selection, at `now`, as a store query.
@@ -474,28 +470,8 @@ fn push_where_on<'a, DB: sqlx::Database>(
                 .push(" ESCAPE '\\'");
         }
         q.push(")");
-        // Candidates from the trigram index: a superset of the matches above.
-        let in_events = if heads {
-            " AND id IN (SELECT id FROM events WHERE "
-        } else {
-            " AND ("
-        };
-        match query.search_index {
-            Some(SearchIndex::Fts5) => {
-                let phrase = format!("\"{}\"", text.replace('"', "\"\""));
-                q.push(in_events)
-                    .push("rowid IN (SELECT rowid FROM events_search WHERE events_search MATCH ")
-                    .push_bind(phrase)
-                    .push("))");
-            }
-            Some(SearchIndex::Trigram) => {
-                q.push(in_events)
-                    .push(SEARCH_TEXT_PG)
-                    .push(" LIKE ")
-                    .push_bind(like_pattern(text, false))
-                    .push(" ESCAPE '\\')");
-            }
-            None => {}
+        if let Some(index) = query.search_index {
+            push_search_candidates(q, index, text, prefix_only, columns, heads);
         }
     }
     if query.latest_per_subject && !heads {
@@ -505,6 +481,59 @@ fn push_where_on<'a, DB: sqlx::Database>(
              AND (n.occurred_at, n.id) > (events.occurred_at, events.id))",
         );
     }
+}
+
+/// Candidates for a search from the backend's trigram index, in the searched columns:
+/// a superset of the matches (the exact condition is checked as well). A whole record id
+/// is found by its key; ids are not in the trigram index.
+fn push_search_candidates<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    index: SearchIndex,
+    text: &str,
+    prefix_only: bool,
+    columns: &[&str],
+    heads: bool,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let indexed: Vec<&str> = columns.iter().copied().filter(|c| *c != "id").collect();
+    q.push(if heads {
+        " AND id IN (SELECT id FROM events WHERE "
+    } else {
+        " AND ("
+    });
+    match index {
+        SearchIndex::Fts5 => {
+            // `{cols} : ^"text"`: the phrase of the text's trigrams, in those columns,
+            // at their start when the tab matches prefixes.
+            let phrase = format!(
+                "{{{}}} : {}\"{}\"",
+                indexed.join(" "),
+                if prefix_only { "^ " } else { "" },
+                text.replace('"', "\"\"")
+            );
+            q.push("rowid IN (SELECT rowid FROM events_search WHERE events_search MATCH ")
+                .push_bind(phrase)
+                .push(")");
+        }
+        SearchIndex::Trigram => {
+            let pattern = like_pattern(text, prefix_only);
+            for (i, col) in indexed.iter().enumerate() {
+                if i > 0 {
+                    q.push(" OR ");
+                }
+                q.push("lower(")
+                    .push(*col)
+                    .push(") LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\'");
+            }
+        }
+    }
+    if let Ok(id) = text.trim().parse::<Uuid>() {
+        q.push(" OR id = ").push_bind(id.to_string());
+    }
+    q.push(")");
 }
 
 fn push_order<'a, DB: sqlx::Database>(

@@ -221,10 +221,13 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
     let t = |m: i64| (Utc::now() - Duration::minutes(m)).to_rfc3339();
     let ai = |user: &str, at: String| json!({"kind":"ai_interaction","account_id":"a1","user":user,"action":"chat.completion","model":"gpt-4o","dlp":"clean","input_tokens":1,"output_tokens":1,"occurred_at":at});
     // Old records with rare values, then more common ones than a search walks first.
+    let rare_id = uuid::Uuid::now_v7().to_string();
+    let mut rare = ai("zed.Unique@x.test", t(5000));
+    rare["id"] = json!(rare_id);
     post(
         &app,
         &[
-            ai("zed.Unique@x.test", t(5000)),
+            rare,
             json!({"kind":"system_event","account_id":"a1","type":"rare.thing","severity":"error","description":"x","occurred_at":t(5000)}),
         ],
     )
@@ -257,9 +260,10 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
         (AiInteraction, "d.uNi", 1),  // any substring of three or more
         (AiInteraction, "ze", 1),     // too short for trigrams: a full walk
         (AiInteraction, "nobody", 0),
-        (SystemEvent, "rare", 1),    // event types match by prefix
-        (SystemEvent, "thing", 0),   // not a prefix
-        (AiInteraction, "ann@", 50), // common: the newest page
+        (SystemEvent, "rare", 1),     // event types match by prefix
+        (SystemEvent, "thing", 0),    // not a prefix
+        (AiInteraction, "ann@", 50),  // common: the newest page
+        (AiInteraction, &rare_id, 1), // a whole record id
     ] {
         let (page, _) = app
             .store
