@@ -128,12 +128,38 @@ SELECT tenant_id, 'model', occurred_at - occurred_at % 86400000, kind, COALESCE(
 FROM events WHERE kind IN ('ai_interaction', 'job', 'credit_usage')
 GROUP BY tenant_id, occurred_at - occurred_at % 86400000, kind, COALESCE(account_id, ''), COALESCE(model, '');
 
--- Search: trigrams of the searchable columns (contentless: the text lives in events),
--- keyed by the events rowid, written at ingest. A search first walks the newest records;
--- only a rare term (fewer matches there than a page) asks this index for candidates, in
--- the columns the tab searches (by prefix with `^` where the tab matches prefixes).
-CREATE VIRTUAL TABLE events_search USING fts5(
+-- Search: trigrams of the searchable columns, one table per kind (a tab searches its own
+-- kind, and a term common in another kind costs it nothing), contentless (the text lives
+-- in events), keyed by the events rowid, written at ingest. A search first walks the
+-- newest records; only a rare term (fewer matches there than a page) asks these for
+-- candidates, in the columns the tab searches (by prefix with `^` where it matches prefixes).
+CREATE VIRTUAL TABLE search_ai_interaction USING fts5(
     actor, subject, action, model, agent, content='', tokenize='trigram'
 );
-INSERT INTO events_search (rowid, actor, subject, action, model, agent)
-SELECT rowid, actor, subject, action, model, agent FROM events;
+INSERT INTO search_ai_interaction (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events WHERE kind = 'ai_interaction';
+CREATE VIRTUAL TABLE search_job USING fts5(
+    actor, subject, action, model, agent, content='', tokenize='trigram'
+);
+INSERT INTO search_job (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events WHERE kind = 'job';
+CREATE VIRTUAL TABLE search_thread USING fts5(
+    actor, subject, action, model, agent, content='', tokenize='trigram'
+);
+INSERT INTO search_thread (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events WHERE kind = 'thread';
+CREATE VIRTUAL TABLE search_system_event USING fts5(
+    actor, subject, action, model, agent, content='', tokenize='trigram'
+);
+INSERT INTO search_system_event (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events WHERE kind = 'system_event';
+CREATE VIRTUAL TABLE search_admin_action USING fts5(
+    actor, subject, action, model, agent, content='', tokenize='trigram'
+);
+INSERT INTO search_admin_action (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events WHERE kind = 'admin_action';
+CREATE VIRTUAL TABLE search_credit_usage USING fts5(
+    actor, subject, action, model, agent, content='', tokenize='trigram'
+);
+INSERT INTO search_credit_usage (rowid, actor, subject, action, model, agent)
+SELECT rowid, actor, subject, action, model, agent FROM events WHERE kind = 'credit_usage';

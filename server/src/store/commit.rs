@@ -8,6 +8,7 @@
 use super::row::{EventRow, COLUMNS, GENESIS};
 use super::{to_ms, with_write, Store, StoreError};
 use crate::store::events::{AppendError, AppendOutcome, NewEvent, SearchIndex};
+use app::model::EventKind;
 use chrono::Utc;
 use sqlx::QueryBuilder;
 use std::collections::{HashMap, HashSet};
@@ -286,16 +287,23 @@ impl Store {
                     }
                     if fts && !fresh.is_empty() {
                         // FTS5 needs the rowids SQLite just gave the rows.
-                        sqlx::query(
-                            "INSERT INTO events_search (rowid, actor, subject, action, model, agent) \
-                             SELECT rowid, actor, subject, action, model, agent \
-                             FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3",
-                        )
-                        .bind(&tenant_id)
-                        .bind(before.seq)
-                        .bind(head.seq)
-                        .execute(&mut *tx)
-                        .await?;
+                        let kinds: HashSet<&str> = fresh.iter().map(|r| r.kind.as_str()).collect();
+                        for kind in EventKind::ALL.iter().map(|k| k.as_str()) {
+                            if !kinds.contains(kind) {
+                                continue;
+                            }
+                            sqlx::query(&format!(
+                                "INSERT INTO search_{kind} (rowid, actor, subject, action, model, agent) \
+                                 SELECT rowid, actor, subject, action, model, agent FROM events \
+                                 WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 AND kind = $4"
+                            ))
+                            .bind(&tenant_id)
+                            .bind(before.seq)
+                            .bind(head.seq)
+                            .bind(kind)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                     }
                     Ok(outcomes)
                 }

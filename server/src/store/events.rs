@@ -108,7 +108,7 @@ pub struct EventQuery {
 /// The search index a backend has (see migrations 0003).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SearchIndex {
-    /// SQLite: the FTS5 trigram table `events_search`, keyed by rowid.
+    /// SQLite: an FTS5 trigram table per kind, `search_<kind>`, keyed by rowid.
     Fts5,
     /// PostgreSQL: a pg_trgm GIN index on the lowered searchable columns.
     Trigram,
@@ -471,7 +471,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
         }
         q.push(")");
         if let Some(index) = query.search_index {
-            push_search_candidates(q, index, text, prefix_only, columns, heads);
+            push_search_candidates(q, index, query.kind, text, prefix_only, columns, heads);
         }
     }
     if query.latest_per_subject && !heads {
@@ -489,6 +489,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
 fn push_search_candidates<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     index: SearchIndex,
+    kind: Option<EventKind>,
     text: &str,
     prefix_only: bool,
     columns: &[&str],
@@ -512,9 +513,17 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
                 if prefix_only { "^ " } else { "" },
                 text.replace('"', "\"\"")
             );
-            q.push("rowid IN (SELECT rowid FROM events_search WHERE events_search MATCH ")
-                .push_bind(phrase)
-                .push(")");
+            let kinds: Vec<EventKind> = kind.map_or_else(|| EventKind::ALL.to_vec(), |k| vec![k]);
+            q.push("rowid IN (");
+            for (i, k) in kinds.iter().enumerate() {
+                if i > 0 {
+                    q.push(" UNION ALL ");
+                }
+                let table = format!("search_{}", k.as_str());
+                q.push(format!("SELECT rowid FROM {table} WHERE {table} MATCH "))
+                    .push_bind(phrase.clone());
+            }
+            q.push(")");
         }
         SearchIndex::Trigram => {
             let pattern = like_pattern(text, prefix_only);

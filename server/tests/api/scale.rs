@@ -272,6 +272,13 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
             .expect("search");
         assert_eq!(page.len(), found, "{kind:?} {text:?}: {:?}", actors(page));
     }
+    // Every kind at once (the All tab).
+    let all = EventQuery {
+        kind: None,
+        ..search(AiInteraction, "unique")
+    };
+    let (page, _) = app.store.list(&scope, &all).await.expect("search");
+    assert_eq!(actors(page), ["zed.Unique@x.test"]);
     let (page, _) = app
         .store
         .list(&scope, &search(AiInteraction, "unique"))
