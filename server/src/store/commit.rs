@@ -19,6 +19,9 @@ use uuid::Uuid;
 /// Rows per INSERT: 25 columns × 400 stays under both backends' bind limits.
 const INSERT_CHUNK: usize = 400;
 
+/// Records per group commit at most (roughly): bounds a transaction's size and latency.
+const GROUP_ROWS: usize = 10_000;
+
 type Reply = Result<Vec<AppendOutcome>, AppendError>;
 
 /// One caller's records, prepared outside the writer, waiting for a commit.
@@ -42,9 +45,20 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
+    /// The oldest waiting requests, up to about `GROUP_ROWS` records (at least one).
     fn take(&self) -> Vec<Pending> {
         // A panic while holding this lock cannot leave the Vec half-changed.
-        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rows = 0;
+        let n = queue
+            .iter()
+            .take_while(|p| {
+                let take = rows < GROUP_ROWS;
+                rows += p.rows.len();
+                take
+            })
+            .count();
+        queue.drain(..n).collect()
     }
 
     fn push(&self, p: Pending) {
@@ -84,19 +98,16 @@ impl Store {
             reply,
         });
         // Whoever gets the writer commits everything queued by then, ours included
-        // unless an earlier holder already took it.
-        let writer = self.commits.writer.clone().lock_owned().await;
-        let group = self.commits.take();
-        if group.is_empty() {
-            drop(writer);
-        } else {
-            let store = self.clone();
-            // Its own task: a caller that goes away must not cut the others' commit short.
-            tokio::spawn(async move {
-                let _writer = writer;
+        // unless an earlier holder already took it. In a task of its own: a caller that
+        // goes away must neither cut a commit short nor leave its records waiting.
+        let store = self.clone();
+        tokio::spawn(async move {
+            let _writer = store.commits.writer.clone().lock_owned().await;
+            let group = store.commits.take();
+            if !group.is_empty() {
                 store.commit_group(group).await;
-            });
-        }
+            }
+        });
         answer.await.unwrap_or_else(|_| {
             Err(AppendError::Store(StoreError::Interrupted(
                 "the commit did not finish".into(),

@@ -1,4 +1,5 @@
-//! Appending records to a tenant's chain, and reading them back by keyset.
+//! Records as appended (see commit.rs), and reading them back: pages by keyset,
+//! filters, Live polls and search.
 
 use super::row::{EventRow, COLUMNS};
 use super::{from_ms, to_ms, with_read, Store, StoreError, StoreResult};
@@ -268,13 +269,12 @@ impl Store {
             ..query.clone()
         };
         let rows = self.page(scope, &windowed, limit).await?;
+        if rows.len() > limit as usize {
+            return Ok(rows);
+        }
         // Trigrams need three characters; a shorter term walks everything.
-        if rows.len() > limit as usize || text.chars().count() < 3 {
-            return if rows.len() > limit as usize {
-                Ok(rows)
-            } else {
-                self.page(scope, query, limit).await
-            };
+        if text.chars().count() < 3 {
+            return self.page(scope, query, limit).await;
         }
         let indexed = EventQuery {
             search_index: Some(self.search_index()),

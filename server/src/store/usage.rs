@@ -116,9 +116,9 @@ fn split(
 impl Store {
     /// Sums over `query`'s selection (its kind is replaced per aggregate).
     ///
-    /// Without filters beyond scope, account and time, whole hours come from the
-    /// `usage_hourly` roll-up kept at ingest and only the partial hours at the edges of the
-    /// range are summed from records; any other filter sums the records themselves.
+    /// Without filters beyond scope, account and time, whole days and hours come from the
+    /// roll-ups kept at ingest and only the partial hours at the edges of the range are
+    /// summed from records; any other filter sums the records themselves.
     #[tracing::instrument(skip(self))]
     pub async fn usage(&self, scope: &Scope, query: &EventQuery) -> StoreResult<UsageReport> {
         let query = EventQuery {
@@ -377,5 +377,63 @@ impl Store {
             .await?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+    const D: i64 = 24 * H;
+
+    fn tiers(
+        from: Option<i64>,
+        until: Option<i64>,
+    ) -> Vec<(&'static str, Option<i64>, Option<i64>)> {
+        let mut v: Vec<_> = segments(from, until)
+            .into_iter()
+            .map(|(t, f, u)| (t.map_or("records", |t| t.0), f, u))
+            .collect();
+        v.sort_by_key(|(_, f, _)| *f);
+        v
+    }
+
+    #[test]
+    fn a_range_is_whole_days_then_hours_then_records_at_its_edges() {
+        let (from, until) = (D + 5 * H + 60_000, 3 * D + 2 * H + 30_000);
+        assert_eq!(
+            tiers(Some(from), Some(until)),
+            [
+                ("records", Some(from), Some(D + 6 * H)),
+                ("usage_hourly", Some(D + 6 * H), Some(2 * D)),
+                ("usage_daily", Some(2 * D), Some(3 * D)),
+                ("usage_hourly", Some(3 * D), Some(3 * D + 2 * H)),
+                ("records", Some(3 * D + 2 * H), Some(until)),
+            ]
+        );
+    }
+
+    #[test]
+    fn open_and_short_ranges() {
+        assert_eq!(tiers(None, None), [("usage_daily", None, None)]);
+        // Last N days: open at the end, so only the start has edges.
+        assert_eq!(
+            tiers(Some(D - 1), None),
+            [
+                ("records", Some(D - 1), Some(D)),
+                ("usage_daily", Some(D), None)
+            ]
+        );
+        // Within one hour: records only.
+        assert_eq!(
+            tiers(Some(H + 5), Some(H + 50)),
+            [("records", Some(H + 5), Some(H + 50))]
+        );
+        // Aligned on hours, shorter than a day: hours only.
+        assert_eq!(
+            tiers(Some(2 * H), Some(5 * H)),
+            [("usage_hourly", Some(2 * H), Some(5 * H))]
+        );
     }
 }
