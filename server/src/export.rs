@@ -288,6 +288,8 @@ fn stream(
             None => {
                 s.done = true;
                 match s.format {
+                    // `first`: the reader ended without a page; still a valid array.
+                    Format::Json if first => Ok(b"[\n]\n".to_vec()),
                     Format::Json => Ok(b"\n]\n".to_vec()),
                     Format::Csv => return None,
                 }
