@@ -461,14 +461,26 @@ struct UsageKey {
     name: String,
 }
 
-#[derive(Clone, Copy, Default)]
-struct UsageSums {
-    records: i64,
-    executions: i64,
-    credits: i64,
-    tokens_in: i64,
-    tokens_out: i64,
-    cost: i64,
+/// Usage sums of one group, as the roll-up tables and the Usage tab hold them.
+#[derive(Clone, Copy, Debug, Default, sqlx::FromRow)]
+pub(crate) struct UsageSums {
+    pub records: i64,
+    pub executions: i64,
+    pub credits: i64,
+    pub tokens_in: i64,
+    pub tokens_out: i64,
+    pub cost: i64,
+}
+
+impl UsageSums {
+    pub fn add(&mut self, o: &UsageSums) {
+        self.records = self.records.saturating_add(o.records);
+        self.executions = self.executions.saturating_add(o.executions);
+        self.credits = self.credits.saturating_add(o.credits);
+        self.tokens_in = self.tokens_in.saturating_add(o.tokens_in);
+        self.tokens_out = self.tokens_out.saturating_add(o.tokens_out);
+        self.cost = self.cost.saturating_add(o.cost);
+    }
 }
 
 /// `rows` summed per bucket of `unit` ms, account, kind and each dimension's value.
@@ -493,13 +505,14 @@ fn usage_sums(rows: &[EventRow], unit: i64) -> HashMap<UsageKey, UsageSums> {
                 account_id: r.account_id.clone().unwrap_or_default(),
                 name: name.cloned().unwrap_or_default(),
             };
-            let s = sums.entry(key).or_default();
-            s.records += 1;
-            s.executions = s.executions.saturating_add(r.executions.unwrap_or(0));
-            s.credits = s.credits.saturating_add(r.credits_micros.unwrap_or(0));
-            s.tokens_in = s.tokens_in.saturating_add(r.tokens_in.unwrap_or(0));
-            s.tokens_out = s.tokens_out.saturating_add(r.tokens_out.unwrap_or(0));
-            s.cost = s.cost.saturating_add(r.cost_micros.unwrap_or(0));
+            sums.entry(key).or_default().add(&UsageSums {
+                records: 1,
+                executions: r.executions.unwrap_or(0),
+                credits: r.credits_micros.unwrap_or(0),
+                tokens_in: r.tokens_in.unwrap_or(0),
+                tokens_out: r.tokens_out.unwrap_or(0),
+                cost: r.cost_micros.unwrap_or(0),
+            });
         }
     }
     sums

@@ -381,6 +381,31 @@ pub(crate) fn push_where<'a, DB: sqlx::Database>(
     push_where_on(q, scope, query, false);
 }
 
+/// The scope's accounts (none: the whole tenant) and the account filter, which narrows
+/// within the scope and outside it matches nothing.
+pub(crate) fn push_accounts<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    scope: &Scope,
+    account: Option<&str>,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if let Some(accounts) = &scope.accounts {
+        q.push(" AND account_id IN (");
+        let mut list = q.separated(", ");
+        for a in accounts {
+            list.push_bind(a.clone());
+        }
+        if accounts.is_empty() {
+            list.push("NULL");
+        }
+        q.push(")");
+    }
+    if let Some(a) = account {
+        q.push(" AND account_id = ").push_bind(a.to_owned());
+    }
+}
+
 /// Scope and filters over `events`, or over `job_heads` (which holds only jobs, and
 /// only their newest records).
 fn push_where_on<'a, DB: sqlx::Database>(
@@ -393,20 +418,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     q.push_bind(scope.tenant_id.clone());
-    if let Some(accounts) = &scope.accounts {
-        q.push(" AND account_id IN (");
-        let mut list = q.separated(", ");
-        for a in accounts {
-            list.push_bind(a.clone());
-        }
-        if accounts.is_empty() {
-            list.push("NULL");
-        }
-        q.push(")");
-    }
-    if let Some(a) = &query.account_id {
-        q.push(" AND account_id = ").push_bind(a.clone());
-    }
+    push_accounts(q, scope, query.account_id.as_deref());
     if let (Some(k), false) = (query.kind, heads) {
         q.push(" AND kind = ").push_bind(k.as_str().to_owned());
     }

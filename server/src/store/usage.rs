@@ -1,63 +1,22 @@
 //! Aggregates for the Usage tab, computed in the database over the selection.
 
-use super::commit::ROLLUPS;
-use super::events::push_where;
+use super::commit::{UsageSums, ROLLUPS};
+use super::events::{push_accounts, push_where};
 use super::{from_ms, to_ms, with_read, with_write, EventQuery, Store, StoreResult};
 use app::model::{EventKind, Micros, Scope, UsageReport, UsageRow};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
+/// One name's sums, as the queries return them.
 #[derive(sqlx::FromRow)]
 struct Sums {
     name: Option<String>,
-    records: i64,
-    executions: i64,
-    credits: i64,
-    tokens_in: i64,
-    tokens_out: i64,
-    cost: i64,
+    #[sqlx(flatten)]
+    totals: UsageSums,
 }
 
 /// Rows per aggregate table: the heaviest users, workers and models.
 const TOP: usize = 25;
-
-/// The sums of one name within one aggregate.
-#[derive(Clone, Default)]
-struct Totals {
-    records: i64,
-    executions: i64,
-    credits: i64,
-    tokens_in: i64,
-    tokens_out: i64,
-    cost: i64,
-}
-
-impl Totals {
-    fn add(&mut self, o: &Totals) {
-        self.records += o.records;
-        self.executions = self.executions.saturating_add(o.executions);
-        self.credits = self.credits.saturating_add(o.credits);
-        self.tokens_in = self.tokens_in.saturating_add(o.tokens_in);
-        self.tokens_out = self.tokens_out.saturating_add(o.tokens_out);
-        self.cost = self.cost.saturating_add(o.cost);
-    }
-}
-
-impl From<Sums> for (String, Totals) {
-    fn from(r: Sums) -> Self {
-        (
-            r.name.unwrap_or_default(),
-            Totals {
-                records: r.records,
-                executions: r.executions,
-                credits: r.credits,
-                tokens_in: r.tokens_in,
-                tokens_out: r.tokens_out,
-                cost: r.cost,
-            },
-        )
-    }
-}
 
 /// One aggregate: which kinds, grouped by which column, biggest first by what.
 #[derive(Clone, Copy)]
@@ -160,7 +119,7 @@ impl Store {
             && query.builder.is_empty()
             && query.search.is_none()
             && query.cursor.is_none();
-        let mut totals: HashMap<String, Totals> = HashMap::new();
+        let mut totals: HashMap<String, UsageSums> = HashMap::new();
         let segments = if rolled_up {
             segments(query.from.map(to_ms), query.until.map(to_ms))
         } else {
@@ -182,12 +141,14 @@ impl Store {
                 }
             };
             for r in rows {
-                let (name, t) = r.into();
-                totals.entry(name).or_default().add(&t);
+                totals
+                    .entry(r.name.unwrap_or_default())
+                    .or_default()
+                    .add(&r.totals);
             }
         }
-        let mut rows: Vec<(String, Totals)> = totals.into_iter().collect();
-        let size = |t: &Totals| {
+        let mut rows: Vec<(String, UsageSums)> = totals.into_iter().collect();
+        let size = |t: &UsageSums| {
             if agg.by_credits {
                 i128::from(t.credits)
             } else {
@@ -244,20 +205,7 @@ impl Store {
                 list.push_bind(k.as_str().to_owned());
             }
             q.push(")");
-            if let Some(accounts) = &scope.accounts {
-                q.push(" AND account_id IN (");
-                let mut list = q.separated(", ");
-                for a in accounts {
-                    list.push_bind(a.clone());
-                }
-                if accounts.is_empty() {
-                    list.push("NULL");
-                }
-                q.push(")");
-            }
-            if let Some(a) = &query.account_id {
-                q.push(" AND account_id = ").push_bind(a.clone());
-            }
+            push_accounts(&mut q, scope, query.account_id.as_deref());
             if let Some(f) = first {
                 q.push(format!(" AND {column} >= ")).push_bind(f);
             }
