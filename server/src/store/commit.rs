@@ -27,6 +27,8 @@ type Reply = Result<Vec<AppendOutcome>, AppendError>;
 /// One caller's records, prepared outside the writer, waiting for a commit.
 struct Pending {
     tenant_id: String,
+    /// The records' ids, as `rows` holds them in text.
+    ids: Vec<Uuid>,
     rows: Vec<EventRow>,
     reply: oneshot::Sender<Reply>,
 }
@@ -94,6 +96,7 @@ impl Store {
         let (reply, answer) = oneshot::channel();
         self.commits.push(Pending {
             tenant_id: tenant_id.to_owned(),
+            ids: events.iter().map(|e| e.id).collect(),
             rows,
             reply,
         });
@@ -121,7 +124,7 @@ impl Store {
         let mut work = Vec::with_capacity(group.len());
         for p in group {
             replies.push(p.reply);
-            work.push((p.tenant_id, p.rows));
+            work.push((p.tenant_id, p.ids, p.rows));
         }
         match self.write_group(work).await {
             Ok(results) => {
@@ -145,7 +148,7 @@ impl Store {
     /// One transaction for the whole group; one savepoint per request.
     async fn write_group(
         &self,
-        work: Vec<(String, Vec<EventRow>)>,
+        work: Vec<(String, Vec<Uuid>, Vec<EventRow>)>,
     ) -> Result<Vec<Reply>, StoreError> {
         let fts = self.search_index() == SearchIndex::Fts5;
         with_write!(self, |pool, for_update| {
@@ -153,7 +156,7 @@ impl Store {
             let mut heads: HashMap<String, Head> = HashMap::new();
             let mut results = Vec::with_capacity(work.len());
             let mut written: Vec<EventRow> = Vec::new();
-            for (tenant_id, mut rows) in work {
+            for (tenant_id, ids, mut rows) in work {
                 if !heads.contains_key(&tenant_id) {
                     sqlx::query(
                         "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
@@ -226,45 +229,10 @@ impl Store {
                         });
                     }
 
-                    let mut outcomes = Vec::with_capacity(rows.len());
-                    let mut in_batch: HashMap<String, i64> = HashMap::new();
-                    let mut fresh = Vec::with_capacity(rows.len());
-                    for (index, r) in rows.iter_mut().enumerate() {
-                        let id: Uuid = r.id.parse().map_err(|_| StoreError::Corrupt {
-                            id: r.id.clone(),
-                            reason: "id is not a UUID".into(),
-                        })?;
-                        if let Some((owner, stored_seq)) = existing.get(&r.id) {
-                            if *owner != tenant_id {
-                                return Err(AppendError::IdTaken { index, id });
-                            }
-                            outcomes.push(AppendOutcome {
-                                id,
-                                seq: *stored_seq,
-                                duplicate: true,
-                            });
-                            continue;
-                        }
-                        if let Some(s) = in_batch.get(&r.id) {
-                            outcomes.push(AppendOutcome {
-                                id,
-                                seq: *s,
-                                duplicate: true,
-                            });
-                            continue;
-                        }
-                        head.seq += 1;
-                        r.seal(head.seq, &head.hash);
-                        head.hash.clone_from(&r.hash);
-                        in_batch.insert(r.id.clone(), head.seq);
-                        outcomes.push(AppendOutcome {
-                            id,
-                            seq: head.seq,
-                            duplicate: false,
-                        });
-                        fresh.push(index);
-                    }
-                    let fresh: Vec<&EventRow> = fresh.into_iter().map(|i| &rows[i]).collect();
+                    let outcomes = place(&mut rows, ids, &existing, &tenant_id, head)?;
+                    // Placed rows took the positions after the head's: the others repeat ids.
+                    let fresh: Vec<&EventRow> =
+                        rows.iter().filter(|r| r.seq > before.seq).collect();
                     for chunk in fresh.chunks(INSERT_CHUNK) {
                         let mut q = QueryBuilder::new(format!("INSERT INTO events ({COLUMNS}) "));
                         q.push_values(chunk, |mut b, r| {
@@ -324,12 +292,7 @@ impl Store {
                         sqlx::query("RELEASE SAVEPOINT request")
                             .execute(&mut *tx)
                             .await?;
-                        let stored: HashSet<i64> = outcomes
-                            .iter()
-                            .filter(|o| !o.duplicate)
-                            .map(|o| o.seq)
-                            .collect();
-                        written.extend(rows.into_iter().filter(|r| stored.contains(&r.seq)));
+                        written.extend(rows.into_iter().filter(|r| r.seq > before.seq));
                         results.push(Ok(outcomes));
                     }
                     Err(e) => {
@@ -422,6 +385,44 @@ impl Store {
             Ok(results)
         })
     }
+}
+
+/// Places `rows` in the tenant's chain after `head` (which moves), skipping ids stored
+/// before (`existing`: id → owner and position) or earlier in the same request.
+fn place(
+    rows: &mut [EventRow],
+    ids: Vec<Uuid>,
+    existing: &HashMap<String, (String, i64)>,
+    tenant_id: &str,
+    head: &mut Head,
+) -> Result<Vec<AppendOutcome>, AppendError> {
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut in_batch: HashMap<Uuid, i64> = HashMap::new();
+    for (index, (r, id)) in rows.iter_mut().zip(ids).enumerate() {
+        let earlier = match existing.get(&r.id) {
+            Some((owner, _)) if owner != tenant_id => {
+                return Err(AppendError::IdTaken { index, id });
+            }
+            Some((_, seq)) => Some(*seq),
+            None => in_batch.get(&id).copied(),
+        };
+        let seq = match earlier {
+            Some(seq) => seq,
+            None => {
+                head.seq += 1;
+                r.seal(head.seq, &head.hash);
+                head.hash.clone_from(&r.hash);
+                in_batch.insert(id, head.seq);
+                head.seq
+            }
+        };
+        outcomes.push(AppendOutcome {
+            id,
+            seq,
+            duplicate: earlier.is_some(),
+        });
+    }
+    Ok(outcomes)
 }
 
 /// Each job's newest record among `rows` (a conflict may update a row only once).

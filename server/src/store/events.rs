@@ -102,8 +102,6 @@ pub struct EventQuery {
     pub search: Option<String>,
     /// Only the newest record of each subject (a job's current state).
     pub latest_per_subject: bool,
-    /// Narrow a search by the backend's trigram index first (set by the store).
-    pub search_index: Option<SearchIndex>,
 }
 
 /// The search index a backend has (see migrations 0003).
@@ -208,7 +206,7 @@ impl Store {
         let limit = query.limit.clamp(1, 1000);
         let mut rows = match (&query.search, &query.order) {
             (Some(text), Order::NewestFirst) => self.search_page(scope, query, text, limit).await?,
-            _ => self.page(scope, query, limit).await?,
+            _ => self.page(scope, query, limit, None).await?,
         };
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
@@ -226,16 +224,18 @@ impl Store {
         Ok((events, next))
     }
 
-    /// The page's rows, one more than `limit` if there is another page.
+    /// The page's rows, one more than `limit` if there is another page; a search takes
+    /// its candidates from `candidates` when given.
     async fn page(
         &self,
         scope: &Scope,
         query: &EventQuery,
         limit: u32,
+        candidates: Option<SearchIndex>,
     ) -> StoreResult<Vec<EventRow>> {
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit, 0, COLUMNS);
+            push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
             q.build_query_as().fetch_all(pool).await?
         }))
     }
@@ -257,30 +257,32 @@ impl Store {
         // The time of the SEARCH_WINDOW-th newest record; none: few enough to walk them all.
         let floor: Option<i64> = with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, &others, 0, SEARCH_WINDOW - 1, "occurred_at");
+            push_page(
+                &mut q,
+                scope,
+                &others,
+                0,
+                SEARCH_WINDOW - 1,
+                "occurred_at",
+                None,
+            );
             q.build_query_scalar().fetch_optional(pool).await?
         });
         let Some(floor) = floor else {
-            return self.page(scope, query, limit).await;
+            return self.page(scope, query, limit, None).await;
         };
         let floor = from_ms(floor);
         let windowed = EventQuery {
             from: Some(query.from.map_or(floor, |f| f.max(floor))),
             ..query.clone()
         };
-        let rows = self.page(scope, &windowed, limit).await?;
+        let rows = self.page(scope, &windowed, limit, None).await?;
         if rows.len() > limit as usize {
             return Ok(rows);
         }
         // Trigrams need three characters; a shorter term walks everything.
-        if text.chars().count() < 3 {
-            return self.page(scope, query, limit).await;
-        }
-        let indexed = EventQuery {
-            search_index: Some(self.search_index()),
-            ..query.clone()
-        };
-        self.page(scope, &indexed, limit).await
+        let candidates = (text.chars().count() >= 3).then(|| self.search_index());
+        self.page(scope, query, limit, candidates).await
     }
 
     pub(crate) fn search_index(&self) -> SearchIndex {
@@ -298,20 +300,17 @@ impl Store {
         query: &EventQuery,
     ) -> StoreResult<Vec<String>> {
         let limit = query.limit.clamp(1, 1000);
-        let query = &EventQuery {
-            search_index: query.search.as_ref().map(|_| self.search_index()),
-            ..query.clone()
-        };
+        let candidates = query.search.as_ref().map(|_| self.search_index());
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("EXPLAIN QUERY PLAN ");
-                push_page(&mut q, scope, query, limit, 0, COLUMNS);
+                push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
                 let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
             super::Backend::Postgres(pool) => {
                 let mut q = QueryBuilder::new("EXPLAIN ");
-                push_page(&mut q, scope, query, limit, 0, COLUMNS);
+                push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
                 q.build_query_scalar().fetch_all(pool).await?
             }
         })
@@ -344,6 +343,7 @@ fn push_page<'a, DB: sqlx::Database>(
     limit: u32,
     offset: u32,
     select: &str,
+    candidates: Option<SearchIndex>,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -355,7 +355,7 @@ fn push_page<'a, DB: sqlx::Database>(
         q.push(format!(
             "SELECT {select} FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = "
         ));
-        push_where_on(q, scope, query, true);
+        push_where_on(q, scope, query, true, candidates);
         push_order(q, query, limit, offset);
         q.push(")");
         q.push(match query.order {
@@ -364,7 +364,7 @@ fn push_page<'a, DB: sqlx::Database>(
         });
     } else {
         q.push(format!("SELECT {select} FROM events WHERE tenant_id = "));
-        push_where_on(q, scope, query, false);
+        push_where_on(q, scope, query, false, candidates);
         push_order(q, query, limit, offset);
     }
 }
@@ -378,7 +378,7 @@ pub(crate) fn push_where<'a, DB: sqlx::Database>(
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    push_where_on(q, scope, query, false);
+    push_where_on(q, scope, query, false, None);
 }
 
 /// The scope's accounts (none: the whole tenant) and the account filter, which narrows
@@ -407,12 +407,13 @@ pub(crate) fn push_accounts<'a, DB: sqlx::Database>(
 }
 
 /// Scope and filters over `events`, or over `job_heads` (which holds only jobs, and
-/// only their newest records).
+/// only their newest records); a search narrowed first by `candidates` if given.
 fn push_where_on<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     scope: &Scope,
     query: &EventQuery,
     heads: bool,
+    candidates: Option<SearchIndex>,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -482,7 +483,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
                 .push(" ESCAPE '\\'");
         }
         q.push(")");
-        if let Some(index) = query.search_index {
+        if let Some(index) = candidates {
             push_search_candidates(q, index, query.kind, text, prefix_only, columns, heads);
         }
     }
