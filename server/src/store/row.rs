@@ -13,7 +13,10 @@ pub(crate) const COLUMNS: &str = "id, tenant_id, account_id, seq, kind, occurred
 /// The hash of "no previous record": the start of every tenant's chain.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Clone, Debug, PartialEq, Serialize, sqlx::FromRow)]
+/// Deserialize: also read from a JSON array of the columns in table order (see
+/// `Store::page`); the two hashes are read but, being no part of the hashed form, never
+/// serialised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub(crate) struct EventRow {
     pub id: String,
     pub tenant_id: String,
@@ -38,9 +41,9 @@ pub(crate) struct EventRow {
     pub credits_micros: Option<i64>,
     pub executions: Option<i64>,
     pub body: String,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub prev_hash: String,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub hash: String,
 }
 
