@@ -13,6 +13,7 @@ use chrono::Utc;
 use sqlx::QueryBuilder;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -38,6 +39,58 @@ struct Pending {
 pub(crate) struct GroupCommit {
     queue: Mutex<Vec<Pending>>,
     writer: Arc<tokio::sync::Mutex<()>>,
+    stats: Mutex<WriterStats>,
+}
+
+/// Where the writer's time goes, summed over every group commit since start-up:
+/// `vigil bench` reports it per record to explain the ingest rates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WriterStats {
+    pub groups: u64,
+    pub requests: u64,
+    pub rows: u64,
+    /// Looking up ids and accounts, and placing the rows in the chain.
+    pub check: Duration,
+    /// The rows themselves, with the table's indexes.
+    pub insert: Duration,
+    pub search_index: Duration,
+    pub job_heads: Duration,
+    pub rollups: Duration,
+    /// COMMIT: writing the pages out and syncing (and any checkpoint it runs).
+    pub commit: Duration,
+    /// The whole transaction, from BEGIN to the end of COMMIT.
+    pub total: Duration,
+}
+
+impl WriterStats {
+    /// What happened between `earlier` and this snapshot.
+    pub fn since(&self, earlier: &WriterStats) -> WriterStats {
+        WriterStats {
+            groups: self.groups - earlier.groups,
+            requests: self.requests - earlier.requests,
+            rows: self.rows - earlier.rows,
+            check: self.check.saturating_sub(earlier.check),
+            insert: self.insert.saturating_sub(earlier.insert),
+            search_index: self.search_index.saturating_sub(earlier.search_index),
+            job_heads: self.job_heads.saturating_sub(earlier.job_heads),
+            rollups: self.rollups.saturating_sub(earlier.rollups),
+            commit: self.commit.saturating_sub(earlier.commit),
+            total: self.total.saturating_sub(earlier.total),
+        }
+    }
+
+    fn add(&mut self, other: &WriterStats) {
+        self.groups += other.groups;
+        self.requests += other.requests;
+        self.rows += other.rows;
+        self.check += other.check;
+        self.insert += other.insert;
+        self.search_index += other.search_index;
+        self.job_heads += other.job_heads;
+        self.rollups += other.rollups;
+        self.commit += other.commit;
+        self.total += other.total;
+    }
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -77,6 +130,11 @@ struct Head {
 }
 
 impl Store {
+    /// The writer's time so far, by stage (see `WriterStats`).
+    pub fn writer_stats(&self) -> WriterStats {
+        *self.commits.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Appends `events` to `tenant_id`'s chain: all or nothing.
     /// Ids already stored for this tenant are skipped and reported as duplicates.
     #[tracing::instrument(skip(self, events), fields(count = events.len()))]
@@ -151,7 +209,14 @@ impl Store {
         work: Vec<(String, Vec<Uuid>, Vec<EventRow>)>,
     ) -> Result<Vec<Reply>, StoreError> {
         let fts = self.search_index() == SearchIndex::Fts5;
-        with_write!(self, |pool, for_update| {
+        let started = Instant::now();
+        let mut stats = WriterStats {
+            groups: 1,
+            requests: work.len() as u64,
+            rows: work.iter().map(|w| w.2.len() as u64).sum(),
+            ..WriterStats::default()
+        };
+        let results = with_write!(self, |pool, for_update| {
             let mut tx = pool.begin().await?;
             let mut heads: HashMap<String, Head> = HashMap::new();
             let mut results = Vec::with_capacity(work.len());
@@ -187,6 +252,7 @@ impl Store {
                 let before = head.clone();
                 sqlx::query("SAVEPOINT request").execute(&mut *tx).await?;
                 let outcome: Result<Vec<AppendOutcome>, AppendError> = async {
+                    let t = Instant::now();
                     // Known ids: duplicates of this tenant, or ids another tenant owns.
                     let mut existing: HashMap<String, (String, i64)> = HashMap::new();
                     for chunk in rows.chunks(INSERT_CHUNK) {
@@ -230,6 +296,8 @@ impl Store {
                     }
 
                     let outcomes = place(&mut rows, ids, &existing, &tenant_id, head)?;
+                    stats.check += t.elapsed();
+                    let t = Instant::now();
                     // Placed rows took the positions after the head's: the others repeat ids.
                     let fresh: Vec<&EventRow> =
                         rows.iter().filter(|r| r.seq > before.seq).collect();
@@ -264,6 +332,8 @@ impl Store {
                         });
                         q.build().execute(&mut *tx).await?;
                     }
+                    stats.insert += t.elapsed();
+                    let t = Instant::now();
                     if fts && !fresh.is_empty() {
                         // FTS5 needs the rowids SQLite just gave the rows.
                         let kinds: HashSet<&str> = fresh.iter().map(|r| r.kind.as_str()).collect();
@@ -284,6 +354,7 @@ impl Store {
                             .await?;
                         }
                     }
+                    stats.search_index += t.elapsed();
                     Ok(outcomes)
                 }
                 .await;
@@ -318,6 +389,7 @@ impl Store {
                 }
             }
 
+            let t = Instant::now();
             let jobs = newest_jobs(&written);
             for chunk in jobs.chunks(INSERT_CHUNK) {
                 let mut q = QueryBuilder::new(
@@ -347,6 +419,8 @@ impl Store {
                 q.build().execute(&mut *tx).await?;
             }
 
+            stats.job_heads += t.elapsed();
+            let t = Instant::now();
             for (table, column, unit) in ROLLUPS {
                 let sums: Vec<(UsageKey, UsageSums)> =
                     usage_sums(&written, unit).into_iter().collect();
@@ -381,9 +455,19 @@ impl Store {
                     q.build().execute(&mut *tx).await?;
                 }
             }
+            stats.rollups += t.elapsed();
+            let t = Instant::now();
             tx.commit().await?;
-            Ok(results)
-        })
+            stats.commit += t.elapsed();
+            Ok::<_, StoreError>(results)
+        })?;
+        stats.total = started.elapsed();
+        self.commits
+            .stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(&stats);
+        Ok(results)
     }
 }
 

@@ -253,9 +253,9 @@ impl Store {
                     reason: e.to_string(),
                 })?;
             match query.order {
-                Order::NewestFirst => rows.sort_by(|a, b| {
-                    (b.occurred_at, &b.id).cmp(&(a.occurred_at, &a.id))
-                }),
+                Order::NewestFirst => {
+                    rows.sort_by(|a, b| (b.occurred_at, &b.id).cmp(&(a.occurred_at, &a.id)))
+                }
                 Order::NewerThan(_) => {
                     rows.sort_by(|a, b| (a.occurred_at, &a.id).cmp(&(b.occurred_at, &b.id)))
                 }

@@ -12,6 +12,7 @@ mod row;
 mod usage;
 
 pub use chain::{VerifyFailure, VerifyReport};
+pub use commit::WriterStats;
 pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order, SearchIndex};
 pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
 

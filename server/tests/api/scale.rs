@@ -3,11 +3,11 @@
 
 use crate::common::{spawn_app, Backend, TestApp};
 use crate::on_both_backends;
-use app::model::{Column, Condition, Op, Scope};
+use app::model::{Column, Condition, Event, EventKind, Op, Scope};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use vigil::store::EventQuery;
+use vigil::store::{Cursor, EventQuery, Order};
 
 /// Records over the last week at uneven minutes, in both accounts.
 fn spread(n: i64, now: DateTime<Utc>) -> Vec<Value> {
@@ -287,7 +287,104 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
     assert_eq!(actors(page), ["zed.Unique@x.test"]);
 }
 
+/// Every page of `query`, `limit` rows at a time, following the cursor.
+async fn all_pages(app: &TestApp, scope: &Scope, query: &EventQuery, limit: u32) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut q = EventQuery {
+        limit,
+        ..query.clone()
+    };
+    loop {
+        let (page, next) = app.store.list(scope, &q).await.expect("page");
+        out.extend(page);
+        match next {
+            Some(c) => q.cursor = Some(c),
+            None => return out,
+        }
+    }
+}
+
+/// Export-sized pages (read as one value on SQLite) hold exactly the records, in the
+/// order, that console-sized pages do: newest first with a cursor, Live's oldest first,
+/// chain order, jobs' current states, a search and an account admin's scope.
+async fn big_pages_match_small_pages(b: Backend) {
+    let app = spawn_app(b).await;
+    let now = Utc::now();
+    let mut records = spread(900, now);
+    // Ties on time: the id decides the order.
+    for r in records.iter_mut().skip(1).step_by(50) {
+        r["occurred_at"] = json!(now.to_rfc3339());
+    }
+    post(&app, &records[..500]).await;
+    post(&app, &records[500..]).await;
+
+    let tenant = Scope::tenant("t1");
+    let account = Scope {
+        tenant_id: "t1".into(),
+        accounts: Some(vec!["a2".into()]),
+    };
+    let newest = EventQuery::default();
+    let cases = [
+        (&tenant, newest.clone()),
+        (&account, newest.clone()),
+        (
+            &tenant,
+            EventQuery {
+                kind: Some(EventKind::Job),
+                latest_per_subject: true,
+                ..EventQuery::default()
+            },
+        ),
+        (
+            &tenant,
+            EventQuery {
+                search: Some("gpt".into()),
+                ..EventQuery::default()
+            },
+        ),
+    ];
+    for (scope, query) in &cases {
+        let small = all_pages(&app, scope, query, 50).await;
+        let big = all_pages(&app, scope, query, 1000).await;
+        assert!(!small.is_empty(), "{query:?}");
+        assert_eq!(big, small, "{query:?}");
+    }
+    // The whole set, newest first: as many as were stored, in (time, id) order.
+    let all = all_pages(&app, &tenant, &newest, 1000).await;
+    assert_eq!(all.len(), 900);
+    assert!(all
+        .windows(2)
+        .all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)));
+
+    // Live: everything after the oldest record, oldest first, in one big page.
+    let oldest = all.last().expect("records");
+    let cursor = Cursor {
+        occurred_at: oldest.occurred_at.timestamp_millis(),
+        id: oldest.id.to_string(),
+    };
+    let live = |limit| EventQuery {
+        order: Order::NewerThan(cursor.clone()),
+        limit,
+        ..EventQuery::default()
+    };
+    let (big, _) = app.store.list(&tenant, &live(1000)).await.expect("live");
+    let mut expected: Vec<Event> = all[..all.len() - 1].to_vec();
+    expected.reverse();
+    assert_eq!(big, expected);
+
+    // Chain order: by position.
+    let chain = EventQuery {
+        order: Order::ChainAscending { after_seq: 0 },
+        limit: 1000,
+        ..EventQuery::default()
+    };
+    let (big, _) = app.store.list(&tenant, &chain).await.expect("chain");
+    let seqs: Vec<i64> = big.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=900).collect::<Vec<i64>>());
+}
+
 on_both_backends!(
+    big_pages_match_small_pages,
     a_rare_search_term_is_found_beyond_the_newest_records,
     usage_rollups_agree_with_the_records,
     job_heads_follow_the_newest_record,
