@@ -182,9 +182,7 @@ pub async fn run(
         records: events + http_events,
         ..Report::default()
     };
-    // Happenings average about 1.6 records (a job's life is several).
-    let happenings = ((events + http_events) as f64 / 1.6) as u64;
-    let mut gen = DemoStream::in_time_order(store, 7, now, happenings);
+    let mut gen = DemoStream::in_time_order(store, 7, now, (events + http_events) as u64);
 
     eprintln!("raw insert of {events} records…");
     let before = store.writer_stats();

@@ -57,6 +57,10 @@ pub enum Command {
         /// Also write the report here as JSON.
         #[arg(long)]
         json: Option<std::path::PathBuf>,
+        /// Add nothing: measure the queries, polls, usage and export on a database an
+        /// earlier bench filled (to compare builds without refilling).
+        #[arg(long)]
+        measure_only: bool,
     },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {

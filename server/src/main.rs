@@ -152,11 +152,21 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             http_events,
             runs,
             json,
+            measure_only,
         } => {
-            anyhow::ensure!(
-                store.tenant_ids().await?.is_empty(),
-                "bench needs an empty database"
-            );
+            let (events, http_events) = if measure_only {
+                anyhow::ensure!(
+                    !store.tenant_ids().await?.is_empty(),
+                    "--measure-only needs a database an earlier bench filled"
+                );
+                (0, 0)
+            } else {
+                anyhow::ensure!(
+                    store.tenant_ids().await?.is_empty(),
+                    "bench needs an empty database"
+                );
+                (events, http_events)
+            };
             let report = vigil::bench::run(store, database_url, events, http_events, runs).await?;
             println!("{}", vigil::bench::table(&report));
             for (case, plan) in &report.plans {

@@ -209,8 +209,9 @@ impl<'a> DemoStream<'a> {
         }
     }
 
-    /// A stream of about `total` happenings in time order (with a few seconds of
-    /// jitter, as late deliveries have), with the same skew towards recent days.
+    /// A stream of `total` records in time order (with a few seconds of jitter, as late
+    /// deliveries have), with the same skew towards recent days, reaching `now` at the
+    /// last record.
     pub fn in_time_order(store: &'a Store, seed: u64, now: DateTime<Utc>, total: u64) -> Self {
         DemoStream {
             clock: Some((0, total.max(1))),
@@ -239,14 +240,18 @@ impl<'a> DemoStream<'a> {
         let u = match &mut self.clock {
             None => gen.rng.gen::<f64>(),
             Some((made, total)) => {
-                *made += 1;
                 let jitter = gen.rng.gen_range(-5_000..5_000) as f64 / span_ms as f64;
                 (1.0 - *made as f64 / *total as f64 + jitter).clamp(0.0, 1.0)
             }
         };
         let age = (u.powi(2) * span_ms as f64) as i64;
         let at = self.now - Duration::milliseconds(age);
-        (tenant.id, gen.group(tenant, account, at))
+        let group = gen.group(tenant, account, at);
+        // The clock counts records, not happenings: a job's life is several.
+        if let Some((made, _)) = &mut self.clock {
+            *made += group.len() as u64;
+        }
+        (tenant.id, group)
     }
 }
 

@@ -2,7 +2,7 @@
 //! filters, Live polls and search.
 
 use super::row::{EventRow, COLUMNS};
-use super::{from_ms, to_ms, with_read, Store, StoreError, StoreResult};
+use super::{to_ms, with_read, Store, StoreError, StoreResult};
 use app::model::{
     ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, Join, Op, Scope,
 };
@@ -113,8 +113,39 @@ pub enum SearchIndex {
     Trigram,
 }
 
+/// How a search page takes candidates from the search index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Candidates {
+    /// Walk the tab's time index, keeping rows among the index's matches.
+    Filter(SearchIndex),
+    /// Read the index's (few) matches by rowid and sort them (SQLite's FTS5).
+    Lookup,
+}
+
+/// What narrows a page beyond its query: a search's candidates, or its window.
+#[derive(Clone, Debug, Default)]
+struct Narrow {
+    candidates: Option<Candidates>,
+    /// The oldest row a search window reaches (inclusive): a position rather than a
+    /// time, as many records can share a millisecond.
+    floor: Option<Cursor>,
+}
+
+impl Narrow {
+    fn to(candidates: Candidates) -> Narrow {
+        Narrow {
+            candidates: Some(candidates),
+            floor: None,
+        }
+    }
+}
+
 /// A search first walks this many of the newest records the other filters select.
 const SEARCH_WINDOW: u32 = 2000;
+
+/// A term with at most this many matches in its kind has them read one by one: no more
+/// rows than a window's walk reads.
+const SEARCH_LOOKUP_MAX: i64 = SEARCH_WINDOW as i64;
 
 /// Pages of at least this many rows are read from SQLite as one value (see `page`).
 const BULK_ROWS: u32 = 200;
@@ -209,7 +240,7 @@ impl Store {
         let limit = query.limit.clamp(1, 1000);
         let mut rows = match (&query.search, &query.order) {
             (Some(text), Order::NewestFirst) => self.search_page(scope, query, text, limit).await?,
-            _ => self.page(scope, query, limit, None).await?,
+            _ => self.page(scope, query, limit, &Narrow::default()).await?,
         };
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
@@ -234,7 +265,7 @@ impl Store {
         scope: &Scope,
         query: &EventQuery,
         limit: u32,
-        candidates: Option<SearchIndex>,
+        narrow: &Narrow,
     ) -> StoreResult<Vec<EventRow>> {
         if let (super::Backend::Sqlite { read, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
             // sqlx-sqlite hands rows from SQLite's thread to the task one at a time, and
@@ -244,7 +275,7 @@ impl Store {
             let mut q = QueryBuilder::new(format!(
                 "SELECT json_group_array(json_array({COLUMNS})) FROM ("
             ));
-            push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
+            push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
             q.push(")");
             let json: String = q.build_query_scalar().fetch_one(read).await?;
             let mut rows: Vec<EventRow> =
@@ -265,14 +296,16 @@ impl Store {
         }
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
+            push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
             q.build_query_as().fetch_all(pool).await?
         }))
     }
 
-    /// A search's page. A common term fills the page among the newest records, so those
-    /// are walked first (bounded); a rare one does not, and the trigram index then yields
-    /// the candidates (the exact condition is still checked on each).
+    /// A search's page. A term with few matches in the tab's kind (as the search index
+    /// counts them) has them read by rowid (SQLite). Otherwise a common term fills the
+    /// page among the newest records, so those are walked first (bounded); failing that,
+    /// the tab is walked keeping the index's candidates. The exact condition is checked
+    /// on every row in every path.
     async fn search_page(
         &self,
         scope: &Scope,
@@ -280,39 +313,84 @@ impl Store {
         text: &str,
         limit: u32,
     ) -> StoreResult<Vec<EventRow>> {
+        let index = self.search_index();
+        // Trigrams need three characters.
+        let indexed = text.chars().count() >= 3;
+        if indexed
+            && index == SearchIndex::Fts5
+            && self
+                .fts_matches(query.kind, text, SEARCH_LOOKUP_MAX)
+                .await?
+                <= SEARCH_LOOKUP_MAX
+        {
+            return self
+                .page(scope, query, limit, &Narrow::to(Candidates::Lookup))
+                .await;
+        }
+        let window = SEARCH_WINDOW.max(limit.saturating_mul(20));
+        if let Some(rows) = self.search_window(scope, query, limit, window).await? {
+            return Ok(rows);
+        }
+        let narrow = match indexed {
+            true => Narrow::to(Candidates::Filter(index)),
+            // A shorter term walks everything.
+            false => Narrow::default(),
+        };
+        self.page(scope, query, limit, &narrow).await
+    }
+
+    /// The search's page among the `window` newest records the other filters select:
+    /// `None` if the term is too sparse there to fill it.
+    async fn search_window(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        limit: u32,
+        window: u32,
+    ) -> StoreResult<Option<Vec<EventRow>>> {
         let others = EventQuery {
             search: None,
             ..query.clone()
         };
-        // The time of the SEARCH_WINDOW-th newest record; none: few enough to walk them all.
-        let floor: Option<i64> = with_read!(self, |pool| {
+        // The window's oldest record; none: few enough to walk them all.
+        let floor: Option<(i64, String)> = with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
+            let select = "occurred_at, id";
             push_page(
                 &mut q,
                 scope,
                 &others,
                 0,
-                SEARCH_WINDOW - 1,
-                "occurred_at",
-                None,
+                window - 1,
+                select,
+                &Narrow::default(),
             );
-            q.build_query_scalar().fetch_optional(pool).await?
+            q.build_query_as().fetch_optional(pool).await?
         });
-        let Some(floor) = floor else {
-            return self.page(scope, query, limit, None).await;
+        let Some((occurred_at, id)) = floor else {
+            return self
+                .page(scope, query, limit, &Narrow::default())
+                .await
+                .map(Some);
         };
-        let floor = from_ms(floor);
-        let windowed = EventQuery {
-            from: Some(query.from.map_or(floor, |f| f.max(floor))),
-            ..query.clone()
+        let window = Narrow {
+            candidates: None,
+            floor: Some(Cursor { occurred_at, id }),
         };
-        let rows = self.page(scope, &windowed, limit, None).await?;
-        if rows.len() > limit as usize {
-            return Ok(rows);
-        }
-        // Trigrams need three characters; a shorter term walks everything.
-        let candidates = (text.chars().count() >= 3).then(|| self.search_index());
-        self.page(scope, query, limit, candidates).await
+        let rows = self.page(scope, query, limit, &window).await?;
+        Ok((rows.len() > limit as usize).then_some(rows))
+    }
+
+    /// How many records of `kind` (every kind if none) in every tenant the FTS5 tables
+    /// match for `text`, counting no further than `cap + 1`.
+    async fn fts_matches(&self, kind: Option<EventKind>, text: &str, cap: i64) -> StoreResult<i64> {
+        let (prefix_only, columns) = search_columns(kind);
+        Ok(with_read!(self, |pool| {
+            let mut q = QueryBuilder::new("SELECT count(*) FROM (");
+            push_fts_rowids(&mut q, kind, text, prefix_only, columns);
+            q.push(" LIMIT ").push_bind(cap + 1).push(")");
+            q.build_query_scalar().fetch_one(pool).await?
+        }))
     }
 
     pub(crate) fn search_index(&self) -> SearchIndex {
@@ -330,17 +408,20 @@ impl Store {
         query: &EventQuery,
     ) -> StoreResult<Vec<String>> {
         let limit = query.limit.clamp(1, 1000);
-        let candidates = query.search.as_ref().map(|_| self.search_index());
+        let narrow = match query.search {
+            Some(_) => Narrow::to(Candidates::Filter(self.search_index())),
+            None => Narrow::default(),
+        };
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("EXPLAIN QUERY PLAN ");
-                push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
+                push_page(&mut q, scope, query, limit, 0, COLUMNS, &narrow);
                 let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
             super::Backend::Postgres(pool) => {
                 let mut q = QueryBuilder::new("EXPLAIN ");
-                push_page(&mut q, scope, query, limit, 0, COLUMNS, candidates);
+                push_page(&mut q, scope, query, limit, 0, COLUMNS, &narrow);
                 q.build_query_scalar().fetch_all(pool).await?
             }
         })
@@ -373,25 +454,34 @@ fn push_page<'a, DB: sqlx::Database>(
     limit: u32,
     offset: u32,
     select: &str,
-    candidates: Option<SearchIndex>,
+    narrow: &Narrow,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let heads = query.latest_per_subject && !matches!(query.order, Order::ChainAscending { .. });
+    // Reading a few candidates by rowid: no index may take over the walk, and a job's
+    // record is checked to be its head by the heads' key instead.
+    let lookup = narrow.candidates == Some(Candidates::Lookup);
+    let heads =
+        query.latest_per_subject && !matches!(query.order, Order::ChainAscending { .. }) && !lookup;
     if heads {
         // A job's current state is its head, kept at ingest: the page is chosen among
         // heads (indexed per filter), then its records are read by id.
         q.push(format!(
             "SELECT {select} FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = "
         ));
-        push_where_on(q, scope, query, true, candidates);
+        push_where_on(q, scope, query, true, narrow);
         push_order(q, query, limit, offset);
         q.push(")");
         q.push(" ORDER BY ").push(order_terms(query));
     } else {
-        q.push(format!("SELECT {select} FROM events WHERE tenant_id = "));
-        push_where_on(q, scope, query, false, candidates);
+        let table = if lookup {
+            "events NOT INDEXED"
+        } else {
+            "events"
+        };
+        q.push(format!("SELECT {select} FROM {table} WHERE tenant_id = "));
+        push_where_on(q, scope, query, false, narrow);
         push_order(q, query, limit, offset);
     }
 }
@@ -405,7 +495,7 @@ pub(crate) fn push_where<'a, DB: sqlx::Database>(
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    push_where_on(q, scope, query, false, None);
+    push_where_on(q, scope, query, false, &Narrow::default());
 }
 
 /// The scope's accounts (none: the whole tenant) and the account filter, which narrows
@@ -440,7 +530,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
     scope: &Scope,
     query: &EventQuery,
     heads: bool,
-    candidates: Option<SearchIndex>,
+    narrow: &Narrow,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -466,6 +556,13 @@ fn push_where_on<'a, DB: sqlx::Database>(
     if let Some(t) = query.until {
         q.push(" AND occurred_at < ").push_bind(to_ms(t));
     }
+    if let Some(f) = &narrow.floor {
+        q.push(" AND (occurred_at, id) >= (")
+            .push_bind(f.occurred_at)
+            .push(", ")
+            .push_bind(f.id.clone())
+            .push(")");
+    }
     if !query.all_of.is_empty() {
         for c in &query.all_of {
             q.push(" AND ");
@@ -488,15 +585,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
         q.push(")");
     }
     if let Some(text) = &query.search {
-        // Jobs: a job id or model prefix; events: an event type prefix; else free text.
-        let (prefix_only, columns): (bool, &[&str]) = match query.kind {
-            Some(EventKind::Job) => (true, &["subject", "model"]),
-            Some(EventKind::SystemEvent) => (true, &["action"]),
-            _ => (
-                false,
-                &["actor", "subject", "action", "model", "agent", "id"],
-            ),
-        };
+        let (prefix_only, columns) = search_columns(query.kind);
         let pattern = like_pattern(text, prefix_only);
         q.push(" AND (");
         for (i, col) in columns.iter().enumerate() {
@@ -510,11 +599,17 @@ fn push_where_on<'a, DB: sqlx::Database>(
                 .push(" ESCAPE '\\'");
         }
         q.push(")");
-        if let Some(index) = candidates {
-            push_search_candidates(q, index, query.kind, text, prefix_only, columns, heads);
+        if let Some(c) = narrow.candidates {
+            push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
         }
     }
-    if query.latest_per_subject && !heads {
+    if query.latest_per_subject && narrow.candidates == Some(Candidates::Lookup) {
+        // The head's columns are its record's: the filters above held for both.
+        q.push(
+            " AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id \
+             AND h.subject = events.subject AND h.id = events.id)",
+        );
+    } else if query.latest_per_subject && !heads {
         q.push(
             " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id \
              AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject \
@@ -523,12 +618,55 @@ fn push_where_on<'a, DB: sqlx::Database>(
     }
 }
 
+/// The columns a tab's search looks in, and whether it matches only their start.
+/// Jobs: a job id or model prefix; events: an event type prefix; else free text.
+fn search_columns(kind: Option<EventKind>) -> (bool, &'static [&'static str]) {
+    match kind {
+        Some(EventKind::Job) => (true, &["subject", "model"]),
+        Some(EventKind::SystemEvent) => (true, &["action"]),
+        _ => (
+            false,
+            &["actor", "subject", "action", "model", "agent", "id"],
+        ),
+    }
+}
+
+/// `SELECT rowid` of the FTS5 matches for `text` in the kind's table (every kind's if
+/// none), in the searched columns: `{cols} : ^"text"` is the phrase of the text's
+/// trigrams in those columns, at their start when the tab matches prefixes.
+fn push_fts_rowids<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    kind: Option<EventKind>,
+    text: &str,
+    prefix_only: bool,
+    columns: &[&str],
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let indexed: Vec<&str> = columns.iter().copied().filter(|c| *c != "id").collect();
+    let phrase = format!(
+        "{{{}}} : {}\"{}\"",
+        indexed.join(" "),
+        if prefix_only { "^ " } else { "" },
+        text.replace('"', "\"\"")
+    );
+    let kinds: Vec<EventKind> = kind.map_or_else(|| EventKind::ALL.to_vec(), |k| vec![k]);
+    for (i, k) in kinds.iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ALL ");
+        }
+        let table = format!("search_{}", k.as_str());
+        q.push(format!("SELECT rowid FROM {table} WHERE {table} MATCH "))
+            .push_bind(phrase.clone());
+    }
+}
+
 /// Candidates for a search from the backend's trigram index, in the searched columns:
 /// a superset of the matches (the exact condition is checked as well). A whole record id
 /// is found by its key; ids are not in the trigram index.
 fn push_search_candidates<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
-    index: SearchIndex,
+    candidates: Candidates,
     kind: Option<EventKind>,
     text: &str,
     prefix_only: bool,
@@ -537,37 +675,26 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let indexed: Vec<&str> = columns.iter().copied().filter(|c| *c != "id").collect();
+    let id = text.trim().parse::<Uuid>().ok().map(|id| id.to_string());
     q.push(if heads {
         " AND id IN (SELECT id FROM events WHERE "
     } else {
         " AND ("
     });
-    match index {
-        SearchIndex::Fts5 => {
-            // `{cols} : ^"text"`: the phrase of the text's trigrams, in those columns,
-            // at their start when the tab matches prefixes.
-            let phrase = format!(
-                "{{{}}} : {}\"{}\"",
-                indexed.join(" "),
-                if prefix_only { "^ " } else { "" },
-                text.replace('"', "\"\"")
-            );
-            let kinds: Vec<EventKind> = kind.map_or_else(|| EventKind::ALL.to_vec(), |k| vec![k]);
+    match candidates {
+        Candidates::Filter(SearchIndex::Fts5) | Candidates::Lookup => {
             q.push("rowid IN (");
-            for (i, k) in kinds.iter().enumerate() {
-                if i > 0 {
-                    q.push(" UNION ALL ");
-                }
-                let table = format!("search_{}", k.as_str());
-                q.push(format!("SELECT rowid FROM {table} WHERE {table} MATCH "))
-                    .push_bind(phrase.clone());
+            push_fts_rowids(q, kind, text, prefix_only, columns);
+            if let Some(id) = id {
+                // By rowid too: a lookup's table takes no index, a subquery's does.
+                q.push(" UNION ALL SELECT rowid FROM events WHERE id = ")
+                    .push_bind(id);
             }
             q.push(")");
         }
-        SearchIndex::Trigram => {
+        Candidates::Filter(SearchIndex::Trigram) => {
             let pattern = like_pattern(text, prefix_only);
-            for (i, col) in indexed.iter().enumerate() {
+            for (i, col) in columns.iter().filter(|c| **c != "id").enumerate() {
                 if i > 0 {
                     q.push(" OR ");
                 }
@@ -577,10 +704,10 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
                     .push_bind(pattern.clone())
                     .push(" ESCAPE '\\'");
             }
+            if let Some(id) = id {
+                q.push(" OR id = ").push_bind(id);
+            }
         }
-    }
-    if let Ok(id) = text.trim().parse::<Uuid>() {
-        q.push(" OR id = ").push_bind(id.to_string());
     }
     q.push(")");
 }
