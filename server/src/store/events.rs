@@ -408,9 +408,10 @@ impl Store {
         query: &EventQuery,
     ) -> StoreResult<Vec<String>> {
         let limit = query.limit.clamp(1, 1000);
-        let narrow = match query.search {
-            Some(_) => Narrow::to(Candidates::Filter(self.search_index())),
-            None => Narrow::default(),
+        let narrow = match (&query.search, self.search_index()) {
+            (None, _) => Narrow::default(),
+            (Some(_), SearchIndex::Fts5) => Narrow::to(Candidates::Lookup),
+            (Some(_), index) => Narrow::to(Candidates::Filter(index)),
         };
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
