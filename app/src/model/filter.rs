@@ -123,7 +123,7 @@ impl TimeRange {
 
     /// The range in words, as the console shows it.
     pub fn describe(&self, now: DateTime<Utc>) -> String {
-        let fmt = |t: DateTime<Utc>| t.format("%b %-d, %Y").to_string();
+        let fmt = |t: DateTime<Utc>| super::when::short_date(&t);
         match (self.preset, self.bounds(now)) {
             (TimePreset::AllTime, _) => "All Time".into(),
             (TimePreset::LastHour, _) => "Last Hour".into(),
@@ -258,8 +258,7 @@ impl ConsoleQuery {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let date =
-            |k: &str| nonempty(k).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let date = |k: &str| nonempty(k).and_then(|d| super::when::parse_date(&d));
         let preset = nonempty("range")
             .and_then(|r| r.parse().ok())
             .unwrap_or(TimePreset::Last30Days);

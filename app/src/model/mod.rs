@@ -21,4 +21,5 @@ pub use scope::{Role, Scope, Viewer};
 mod admin;
 pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown, UsageReport, UsageRow};
 mod filter;
+pub mod when;
 pub use filter::{urlencode, Column, Condition, ConsoleQuery, Join, Op, TimePreset, TimeRange};

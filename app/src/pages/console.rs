@@ -5,8 +5,8 @@ use super::tabs::{choices, Tab};
 use crate::api::{list_records, my_accounts, CancelJob};
 use crate::components::TopBar;
 use crate::model::{
-    Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op, Role,
-    TimePreset,
+    when, Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op,
+    Role, TimePreset,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -31,7 +31,7 @@ fn job_of(e: &Event) -> Option<&str> {
 }
 
 fn time_text(e: &Event) -> String {
-    e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()
+    when::date_time(&e.occurred_at)
 }
 
 #[component]
@@ -168,7 +168,10 @@ fn live_mode(
                         new.append(rows);
                         *rows = new;
                     });
-                    refreshed.set(Some(chrono::Utc::now().format("%H:%M:%S UTC").to_string()));
+                    refreshed.set(Some(format!(
+                        "{} UTC",
+                        when::time_of_day(&chrono::Utc::now())
+                    )));
                 }
             }
         });
@@ -270,7 +273,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                     <input type="date" name="from" aria-label="Start date"
                         prop:value=move || query.get().range.from.map(|d| d.to_string()).unwrap_or_default()
                         on:change=move |ev| {
-                            let d = chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok();
+                            let d = when::parse_date(&event_target_value(&ev));
                             update.with_value(|u| u(&|q: &mut ConsoleQuery| q.range.from = d));
                         }/>
                 </label>
@@ -278,7 +281,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                     <input type="date" name="to" aria-label="End date"
                         prop:value=move || query.get().range.to.unwrap_or_else(|| chrono::Utc::now().date_naive()).to_string()
                         on:change=move |ev| {
-                            let d = chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok();
+                            let d = when::parse_date(&event_target_value(&ev));
                             update.with_value(|u| u(&|q: &mut ConsoleQuery| q.range.to = d));
                         }/>
                 </label>
@@ -413,7 +416,7 @@ fn Builder(
                     let (i, (column, op, value)) = item;
                     view! {
                         <div class="builder-row">
-                            {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_uppercase()}</span> })}
+                            {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_ascii_uppercase()}</span> })}
                             <select aria-label="Column" on:change=move |ev| {
                                 let c = event_target_value(&ev).parse().unwrap_or(first_column);
                                 draft.update(|d| d[i].0 = c);
@@ -503,7 +506,7 @@ fn RecordTable(
                 <span class="muted">"A filter or the time range may hide everything: try All Time, or clear the filters."</span>
             </p>
         })}
-        <table class=format!("events tab-{}", tab.label().to_lowercase().replace(' ', "-"))>
+        <table class=format!("events tab-{}", tab.label().to_ascii_lowercase().replace(' ', "-"))>
             <thead><tr>{tab.headers().iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
             <tbody class="live">{move || live_rows.get().into_iter().map(|e| live_row(e, &live_cancelled)).collect_view()}</tbody>
             <tbody>{page.events.into_iter().map(|e| row(e, &cancelled)).collect_view()}</tbody>

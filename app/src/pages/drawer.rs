@@ -2,7 +2,7 @@
 //! Text from the platform is rendered as text (escaped), never as HTML.
 
 use crate::api::{event_detail, job_history};
-use crate::model::{Event, EventDetail};
+use crate::model::{when, Event, EventDetail};
 use leptos::prelude::*;
 
 fn pretty(value: &impl serde::Serialize) -> String {
@@ -89,7 +89,7 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                                 {list.into_iter().filter_map(|e| match e.detail {
                                     EventDetail::Job(j) => Some(view! {
                                         <li><span class=format!("badge status-{}", j.status.as_str())>{j.status.as_str()}</span>
-                                            " " {e.occurred_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</li>
+                                            " " {format!("{} UTC", when::date_time(&e.occurred_at))}</li>
                                     }),
                                     _ => None,
                                 }).collect_view()}

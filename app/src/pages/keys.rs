@@ -2,7 +2,7 @@
 
 use crate::api::{list_api_keys, my_accounts, CreateApiKey, DeactivateApiKey};
 use crate::components::TopBar;
-use crate::model::ApiKeyInfo;
+use crate::model::{when, ApiKeyInfo};
 use leptos::prelude::*;
 
 #[component]
@@ -78,7 +78,7 @@ fn KeyTable(keys: Vec<ApiKeyInfo>, deactivate: ServerAction<DeactivateApiKey>) -
                             <td><code>{format!("vgl_{}_…", k.prefix)}</code></td>
                             <td>{k.name}</td>
                             <td>{k.account_id.unwrap_or_else(|| "all accounts".into())}</td>
-                            <td class="time">{k.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
+                            <td class="time">{format!("{} UTC", when::date_minutes(&k.created_at))}</td>
                             <td>{if active { "active" } else { "deactivated" }}</td>
                             <td>
                                 {active.then(|| view! {
