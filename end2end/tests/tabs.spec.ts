@@ -29,8 +29,11 @@ test('every tab shows its columns (screenshots)', async ({ page }) => {
   for (const [label, path, headers] of tabs) {
     await page.getByRole('link', { name: label, exact: true }).click();
     await expect(page).toHaveURL(new RegExp(`${path}$`));
-    const ths = await page.locator('table.events:not(.compact)').first().locator('thead th').allInnerTexts();
-    expect(ths.map((t) => t.trim()).filter((t) => t)).toEqual(headers.map((h) => h.toUpperCase()));
+    // The new tab's table replaces the old one after the URL changes: poll until it has.
+    const heads = page.locator('table.events:not(.compact)').first().locator('thead th');
+    await expect
+      .poll(async () => (await heads.allInnerTexts()).map((t) => t.trim()).filter((t) => t))
+      .toEqual(headers.map((h) => h.toUpperCase()));
     await expect(rows(page).first()).toBeVisible();
     await expect(page.locator('.range-words')).toContainText('Last 30 Days');
     await page.screenshot({ path: `screenshots/tab-${path.slice(1)}.png` });
