@@ -118,8 +118,16 @@ pub enum SearchIndex {
 enum Candidates {
     /// Walk the tab's time index, keeping rows among the index's matches.
     Filter(SearchIndex),
-    /// Read the index's (few) matches by rowid and sort them (SQLite's FTS5).
-    Lookup,
+    /// Read the index's (few) matches and sort them: by rowid from SQLite's FTS5, or
+    /// from the kind's trigram index on PostgreSQL with the planner kept off the tab's
+    /// time index.
+    Lookup(SearchIndex),
+}
+
+impl Candidates {
+    fn is_lookup(self) -> bool {
+        matches!(self, Candidates::Lookup(_))
+    }
 }
 
 /// What narrows a page beyond its query: a search's candidates, or its window.
@@ -294,6 +302,16 @@ impl Store {
             }
             return Ok(rows);
         }
+        if let (super::Backend::Postgres(pool), Some(Candidates::Lookup(_))) =
+            (&self.backend, narrow.candidates)
+        {
+            let mut tx = index_only(pool).await?;
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
+            let rows = q.build_query_as().fetch_all(&mut *tx).await?;
+            tx.rollback().await?;
+            return Ok(rows);
+        }
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
             push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
@@ -314,17 +332,17 @@ impl Store {
         limit: u32,
     ) -> StoreResult<Vec<EventRow>> {
         let index = self.search_index();
-        // Trigrams need three characters.
+        // Trigrams need three characters; PostgreSQL's indexes are per kind.
         let indexed = text.chars().count() >= 3;
-        if indexed
-            && index == SearchIndex::Fts5
+        let countable = indexed && (index == SearchIndex::Fts5 || query.kind.is_some());
+        if countable
             && self
-                .fts_matches(query.kind, text, SEARCH_LOOKUP_MAX)
+                .search_matches(query.kind, text, SEARCH_LOOKUP_MAX)
                 .await?
                 <= SEARCH_LOOKUP_MAX
         {
             return self
-                .page(scope, query, limit, &Narrow::to(Candidates::Lookup))
+                .page(scope, query, limit, &Narrow::to(Candidates::Lookup(index)))
                 .await;
         }
         let window = SEARCH_WINDOW.max(limit.saturating_mul(20));
@@ -381,16 +399,32 @@ impl Store {
         Ok((rows.len() > limit as usize).then_some(rows))
     }
 
-    /// How many records of `kind` (every kind if none) in every tenant the FTS5 tables
-    /// match for `text`, counting no further than `cap + 1`.
-    async fn fts_matches(&self, kind: Option<EventKind>, text: &str, cap: i64) -> StoreResult<i64> {
+    /// How many records of `kind` (every kind if none; SQLite only) in every tenant the
+    /// search index matches for `text`, counting no further than `cap + 1`.
+    async fn search_matches(
+        &self,
+        kind: Option<EventKind>,
+        text: &str,
+        cap: i64,
+    ) -> StoreResult<i64> {
         let (prefix_only, columns) = search_columns(kind);
-        Ok(with_read!(self, |pool| {
-            let mut q = QueryBuilder::new("SELECT count(*) FROM (");
-            push_fts_rowids(&mut q, kind, text, prefix_only, columns);
-            q.push(" LIMIT ").push_bind(cap + 1).push(")");
-            q.build_query_scalar().fetch_one(pool).await?
-        }))
+        match &self.backend {
+            super::Backend::Sqlite { read, .. } => {
+                let mut q = QueryBuilder::new("SELECT count(*) FROM (");
+                push_fts_rowids(&mut q, kind, text, prefix_only, columns);
+                q.push(" LIMIT ").push_bind(cap + 1).push(")");
+                Ok(q.build_query_scalar().fetch_one(read).await?)
+            }
+            super::Backend::Postgres(pool) => {
+                let mut q = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM events WHERE ");
+                push_trigram_conditions(&mut q, kind, text, prefix_only, columns);
+                q.push(" LIMIT ").push_bind(cap + 1).push(") c");
+                let mut tx = index_only(pool).await?;
+                let n = q.build_query_scalar().fetch_one(&mut *tx).await?;
+                tx.rollback().await?;
+                Ok(n)
+            }
+        }
     }
 
     pub(crate) fn search_index(&self) -> SearchIndex {
@@ -410,8 +444,7 @@ impl Store {
         let limit = query.limit.clamp(1, 1000);
         let narrow = match (&query.search, self.search_index()) {
             (None, _) => Narrow::default(),
-            (Some(_), SearchIndex::Fts5) => Narrow::to(Candidates::Lookup),
-            (Some(_), index) => Narrow::to(Candidates::Filter(index)),
+            (Some(_), index) => Narrow::to(Candidates::Lookup(index)),
         };
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
@@ -462,7 +495,7 @@ fn push_page<'a, DB: sqlx::Database>(
 {
     // Reading a few candidates by rowid: no index may take over the walk, and a job's
     // record is checked to be its head by the heads' key instead.
-    let lookup = narrow.candidates == Some(Candidates::Lookup);
+    let lookup = narrow.candidates.is_some_and(Candidates::is_lookup);
     let heads =
         query.latest_per_subject && !matches!(query.order, Order::ChainAscending { .. }) && !lookup;
     if heads {
@@ -476,7 +509,7 @@ fn push_page<'a, DB: sqlx::Database>(
         q.push(")");
         q.push(" ORDER BY ").push(order_terms(query));
     } else {
-        let table = if lookup {
+        let table = if narrow.candidates == Some(Candidates::Lookup(SearchIndex::Fts5)) {
             "events NOT INDEXED"
         } else {
             "events"
@@ -604,7 +637,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
             push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
         }
     }
-    if query.latest_per_subject && narrow.candidates == Some(Candidates::Lookup) {
+    if query.latest_per_subject && narrow.candidates.is_some_and(Candidates::is_lookup) {
         // The head's columns are its record's: the filters above held for both.
         q.push(
             " AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id \
@@ -662,6 +695,50 @@ fn push_fts_rowids<'a, DB: sqlx::Database>(
     }
 }
 
+/// The searched columns' trigram conditions, for PostgreSQL's index of the kind: the
+/// kind as a literal (a closed set of names), so the planner can use a partial index.
+fn push_trigram_conditions<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    kind: Option<EventKind>,
+    text: &str,
+    prefix_only: bool,
+    columns: &[&str],
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if let Some(k) = kind {
+        q.push(format!("kind = '{}' AND ", k.as_str()));
+    }
+    let pattern = like_pattern(text, prefix_only);
+    q.push("(");
+    for (i, col) in columns.iter().filter(|c| **c != "id").enumerate() {
+        if i > 0 {
+            q.push(" OR ");
+        }
+        q.push("lower(")
+            .push(*col)
+            .push(") LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+    }
+    q.push(")");
+}
+
+/// A read transaction in which PostgreSQL's planner may only use bitmap scans: a rare
+/// term's few candidates come from the trigram index, never from walking the tab's
+/// time index in the hope of meeting them (which can mean every record of the kind).
+async fn index_only(
+    pool: &sqlx::PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for setting in ["enable_seqscan", "enable_indexscan", "enable_indexonlyscan"] {
+        sqlx::query(&format!("SET LOCAL {setting} = off"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 /// Candidates for a search from the backend's trigram index, in the searched columns:
 /// a superset of the matches (the exact condition is checked as well). A whole record id
 /// is found by its key; ids are not in the trigram index.
@@ -683,7 +760,7 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
         " AND ("
     });
     match candidates {
-        Candidates::Filter(SearchIndex::Fts5) | Candidates::Lookup => {
+        Candidates::Filter(SearchIndex::Fts5) | Candidates::Lookup(SearchIndex::Fts5) => {
             q.push("rowid IN (");
             push_fts_rowids(q, kind, text, prefix_only, columns);
             if let Some(id) = id {
@@ -693,18 +770,10 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
             }
             q.push(")");
         }
-        Candidates::Filter(SearchIndex::Trigram) => {
-            let pattern = like_pattern(text, prefix_only);
-            for (i, col) in columns.iter().filter(|c| **c != "id").enumerate() {
-                if i > 0 {
-                    q.push(" OR ");
-                }
-                q.push("lower(")
-                    .push(*col)
-                    .push(") LIKE ")
-                    .push_bind(pattern.clone())
-                    .push(" ESCAPE '\\'");
-            }
+        Candidates::Filter(SearchIndex::Trigram) | Candidates::Lookup(SearchIndex::Trigram) => {
+            q.push("(");
+            push_trigram_conditions(q, kind, text, prefix_only, columns);
+            q.push(")");
             if let Some(id) = id {
                 q.push(" OR id = ").push_bind(id);
             }
