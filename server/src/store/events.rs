@@ -320,10 +320,11 @@ impl Store {
     }
 
     /// A search's page. A term with few matches in the tab's kind (as the search index
-    /// counts them) has them read by rowid (SQLite). Otherwise a common term fills the
-    /// page among the newest records, so those are walked first (bounded); failing that,
-    /// the tab is walked keeping the index's candidates. The exact condition is checked
-    /// on every row in every path.
+    /// counts them) has them read from the index. A common term fills the page among the
+    /// newest records, so those are walked (bounded); failing both, the tab is walked
+    /// keeping the index's candidates. FTS5 counts lazily, so SQLite counts first;
+    /// PostgreSQL must build a bitmap of every match to count, so it walks first. The
+    /// exact condition is checked on every row in every path.
     async fn search_page(
         &self,
         scope: &Scope,
@@ -335,19 +336,17 @@ impl Store {
         // Trigrams need three characters; PostgreSQL's indexes are per kind.
         let indexed = text.chars().count() >= 3;
         let countable = indexed && (index == SearchIndex::Fts5 || query.kind.is_some());
-        if countable
-            && self
-                .search_matches(query.kind, text, SEARCH_LOOKUP_MAX)
-                .await?
-                <= SEARCH_LOOKUP_MAX
-        {
-            return self
-                .page(scope, query, limit, &Narrow::to(Candidates::Lookup(index)))
-                .await;
+        let lookup = Narrow::to(Candidates::Lookup(index));
+        let count_first = index == SearchIndex::Fts5;
+        if count_first && countable && self.few_matches(query.kind, text).await? {
+            return self.page(scope, query, limit, &lookup).await;
         }
         let window = SEARCH_WINDOW.max(limit.saturating_mul(20));
         if let Some(rows) = self.search_window(scope, query, limit, window).await? {
             return Ok(rows);
+        }
+        if !count_first && countable && self.few_matches(query.kind, text).await? {
+            return self.page(scope, query, limit, &lookup).await;
         }
         let narrow = match indexed {
             true => Narrow::to(Candidates::Filter(index)),
@@ -355,6 +354,12 @@ impl Store {
             false => Narrow::default(),
         };
         self.page(scope, query, limit, &narrow).await
+    }
+
+    /// Whether the search index matches `text` at most `SEARCH_LOOKUP_MAX` times in
+    /// `kind` (in every tenant).
+    async fn few_matches(&self, kind: Option<EventKind>, text: &str) -> StoreResult<bool> {
+        Ok(self.search_matches(kind, text, SEARCH_LOOKUP_MAX).await? <= SEARCH_LOOKUP_MAX)
     }
 
     /// The search's page among the `window` newest records the other filters select:
