@@ -66,9 +66,9 @@ impl WriterStats {
     /// What happened between `earlier` and this snapshot.
     pub fn since(&self, earlier: &WriterStats) -> WriterStats {
         WriterStats {
-            groups: self.groups - earlier.groups,
-            requests: self.requests - earlier.requests,
-            rows: self.rows - earlier.rows,
+            groups: self.groups.saturating_sub(earlier.groups),
+            requests: self.requests.saturating_sub(earlier.requests),
+            rows: self.rows.saturating_sub(earlier.rows),
             check: self.check.saturating_sub(earlier.check),
             insert: self.insert.saturating_sub(earlier.insert),
             search_index: self.search_index.saturating_sub(earlier.search_index),

@@ -459,9 +459,16 @@ impl Store {
                 rows.into_iter().map(|r| r.3).collect()
             }
             super::Backend::Postgres(pool) => {
+                // As `page` runs it: a lookup keeps the planner to bitmap scans.
+                let mut tx = match narrow.candidates {
+                    Some(Candidates::Lookup(_)) => index_only(pool).await?,
+                    _ => pool.begin().await?,
+                };
                 let mut q = QueryBuilder::new("EXPLAIN ");
                 push_page(&mut q, scope, query, limit, 0, COLUMNS, &narrow);
-                q.build_query_scalar().fetch_all(pool).await?
+                let plan = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                tx.rollback().await?;
+                plan
             }
         })
     }
