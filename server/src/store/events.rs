@@ -632,19 +632,8 @@ fn push_where_on<'a, DB: sqlx::Database>(
     }
     if let Some(text) = &query.search {
         let (prefix_only, columns) = search_columns(query.kind);
-        let pattern = like_pattern(text, prefix_only);
-        q.push(" AND (");
-        for (i, col) in columns.iter().enumerate() {
-            if i > 0 {
-                q.push(" OR ");
-            }
-            q.push("LOWER(")
-                .push(*col)
-                .push(") LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\'");
-        }
-        q.push(")");
+        q.push(" AND ");
+        push_like_any(q, columns.iter(), &like_pattern(text, prefix_only));
         if let Some(c) = narrow.candidates {
             push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
         }
@@ -721,16 +710,28 @@ fn push_trigram_conditions<'a, DB: sqlx::Database>(
     if let Some(k) = kind {
         q.push(format!("kind = '{}' AND ", k.as_str()));
     }
-    let pattern = like_pattern(text, prefix_only);
+    let indexed = columns.iter().filter(|c| **c != "id");
+    push_like_any(q, indexed, &like_pattern(text, prefix_only));
+}
+
+/// `(lower(a) LIKE p OR lower(b) LIKE p …)`: the exact search condition, and (with the
+/// same expressions) what PostgreSQL's trigram indexes are built on.
+fn push_like_any<'a, 'c, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    columns: impl Iterator<Item = &'c &'c str>,
+    pattern: &str,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
     q.push("(");
-    for (i, col) in columns.iter().filter(|c| **c != "id").enumerate() {
+    for (i, col) in columns.enumerate() {
         if i > 0 {
             q.push(" OR ");
         }
         q.push("lower(")
             .push(*col)
             .push(") LIKE ")
-            .push_bind(pattern.clone())
+            .push_bind(pattern.to_owned())
             .push(" ESCAPE '\\'");
     }
     q.push(")");
