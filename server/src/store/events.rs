@@ -1,7 +1,7 @@
 //! Records as appended (see commit.rs), and reading them back: pages by keyset,
 //! filters, Live polls and search.
 
-use super::row::{EventRow, COLUMNS};
+use super::row::{EventRow, ExportRow, PageRow};
 use super::{to_ms, with_read, Store, StoreError, StoreResult};
 use app::model::{
     ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, Join, Op, Scope,
@@ -122,6 +122,9 @@ enum Candidates {
     /// from the kind's trigram index on PostgreSQL with the planner kept off the tab's
     /// time index.
     Lookup(SearchIndex),
+    /// SQLite's Jobs tab: read the (few) job heads whose id or model starts with the
+    /// term from the heads' prefix indexes, and sort them.
+    HeadPrefix,
 }
 
 impl Candidates {
@@ -245,20 +248,7 @@ impl Store {
         scope: &Scope,
         query: &EventQuery,
     ) -> StoreResult<(Vec<Event>, Option<Cursor>)> {
-        let limit = query.limit.clamp(1, 1000);
-        let mut rows = match (&query.search, &query.order) {
-            (Some(text), Order::NewestFirst) => self.search_page(scope, query, text, limit).await?,
-            _ => self.page(scope, query, limit, &Narrow::default()).await?,
-        };
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next = match (more, rows.last()) {
-            (true, Some(last)) => Some(Cursor {
-                occurred_at: last.occurred_at,
-                id: last.id.clone(),
-            }),
-            _ => None,
-        };
+        let (rows, next) = self.rows::<EventRow>(scope, query).await?;
         let events = rows
             .into_iter()
             .map(EventRow::into_event)
@@ -266,39 +256,78 @@ impl Store {
         Ok((events, next))
     }
 
+    /// One page of `scope`'s records as an export writes them: only the columns it
+    /// writes, with the body as stored (see `ExportRow`).
+    #[tracing::instrument(skip(self))]
+    pub(crate) async fn export_page(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<(Vec<ExportRow>, Option<Cursor>)> {
+        self.rows(scope, query).await
+    }
+
+    /// The page's rows as `R`, and the cursor of the next page.
+    async fn rows<R: PageRow>(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<(Vec<R>, Option<Cursor>)> {
+        let limit = query.limit.clamp(1, 1000);
+        let mut rows = match (&query.search, &query.order) {
+            (Some(text), Order::NewestFirst) => {
+                self.search_page::<R>(scope, query, text, limit).await?
+            }
+            _ => {
+                self.page::<R>(scope, query, limit, &Narrow::default())
+                    .await?
+            }
+        };
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let (occurred_at, id) = last.position();
+                Some(Cursor {
+                    occurred_at,
+                    id: id.to_owned(),
+                })
+            }
+            _ => None,
+        };
+        Ok((rows, next))
+    }
+
     /// The page's rows, one more than `limit` if there is another page; a search takes
     /// its candidates from `candidates` when given.
-    async fn page(
+    async fn page<R: PageRow>(
         &self,
         scope: &Scope,
         query: &EventQuery,
         limit: u32,
         narrow: &Narrow,
-    ) -> StoreResult<Vec<EventRow>> {
-        if let (super::Backend::Sqlite { read, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
+    ) -> StoreResult<Vec<R>> {
+        if let (super::Backend::Sqlite { bulk, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
             // sqlx-sqlite hands rows from SQLite's thread to the task one at a time, and
             // at export sizes those hand-offs cost more than the rows: the page crosses
             // as one JSON array of rows instead. An aggregate's order is unspecified, so
             // the page's order is restored here (on rows that already have it: cheap).
             let mut q = QueryBuilder::new(format!(
-                "SELECT json_group_array(json_array({COLUMNS})) FROM ("
+                "SELECT json_group_array(json_array({})) FROM (",
+                R::COLUMNS
             ));
-            push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
             q.push(")");
-            let json: String = q.build_query_scalar().fetch_one(read).await?;
-            let mut rows: Vec<EventRow> =
+            let json: String = q.build_query_scalar().fetch_one(bulk).await?;
+            let mut rows: Vec<R> =
                 serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
                     id: "(page)".into(),
                     reason: e.to_string(),
                 })?;
             match query.order {
-                Order::NewestFirst => {
-                    rows.sort_by(|a, b| (b.occurred_at, &b.id).cmp(&(a.occurred_at, &a.id)))
-                }
-                Order::NewerThan(_) => {
-                    rows.sort_by(|a, b| (a.occurred_at, &a.id).cmp(&(b.occurred_at, &b.id)))
-                }
-                Order::ChainAscending { .. } => rows.sort_by_key(|r| r.seq),
+                Order::NewestFirst => rows.sort_by(|a, b| b.position().cmp(&a.position())),
+                Order::NewerThan(_) => rows.sort_by(|a, b| a.position().cmp(&b.position())),
+                Order::ChainAscending { .. } => rows.sort_by_key(R::seq),
             }
             return Ok(rows);
         }
@@ -307,14 +336,14 @@ impl Store {
         {
             let mut tx = index_only(pool).await?;
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
             let rows = q.build_query_as().fetch_all(&mut *tx).await?;
             tx.rollback().await?;
             return Ok(rows);
         }
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit, 0, COLUMNS, narrow);
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
             q.build_query_as().fetch_all(pool).await?
         }))
     }
@@ -325,19 +354,31 @@ impl Store {
     /// keeping the index's candidates. FTS5 counts lazily, so SQLite counts first;
     /// PostgreSQL must build a bitmap of every match to count, so it walks first. The
     /// exact condition is checked on every row in every path.
-    async fn search_page(
+    async fn search_page<R: PageRow>(
         &self,
         scope: &Scope,
         query: &EventQuery,
         text: &str,
         limit: u32,
-    ) -> StoreResult<Vec<EventRow>> {
+    ) -> StoreResult<Vec<R>> {
         let index = self.search_index();
+        if let Some(prefix) = self.head_prefix(query, text) {
+            if self
+                .heads_with_prefix(scope, &prefix, SEARCH_LOOKUP_MAX)
+                .await?
+                <= SEARCH_LOOKUP_MAX
+            {
+                return self
+                    .page(scope, query, limit, &Narrow::to(Candidates::HeadPrefix))
+                    .await;
+            }
+        }
         // Trigrams need three characters; PostgreSQL's indexes are per kind.
         let indexed = text.chars().count() >= 3;
         let countable = indexed && (index == SearchIndex::Fts5 || query.kind.is_some());
         let lookup = Narrow::to(Candidates::Lookup(index));
-        let count_first = index == SearchIndex::Fts5;
+        // Jobs' heads were counted above.
+        let count_first = index == SearchIndex::Fts5 && query.kind != Some(EventKind::Job);
         if count_first && countable && self.few_matches(query.kind, text).await? {
             return self.page(scope, query, limit, &lookup).await;
         }
@@ -362,15 +403,35 @@ impl Store {
         Ok(self.search_matches(kind, text, SEARCH_LOOKUP_MAX).await? <= SEARCH_LOOKUP_MAX)
     }
 
+    /// The lowered term a Jobs search on SQLite looks up among the heads' prefix
+    /// indexes: ASCII only, as SQLite's `lower` (which the indexes hold) maps nothing else.
+    fn head_prefix(&self, query: &EventQuery, text: &str) -> Option<String> {
+        let heads = query.latest_per_subject && query.kind == Some(EventKind::Job);
+        (heads && self.search_index() == SearchIndex::Fts5 && !text.is_empty() && text.is_ascii())
+            .then(|| text.to_ascii_lowercase())
+    }
+
+    /// How many of the tenant's job heads have an id or model starting with `prefix`,
+    /// counting no further than `cap + 1`.
+    async fn heads_with_prefix(&self, scope: &Scope, prefix: &str, cap: i64) -> StoreResult<i64> {
+        let super::Backend::Sqlite { read, .. } = &self.backend else {
+            return Ok(cap + 1);
+        };
+        let mut q = QueryBuilder::new("SELECT count(*) FROM (");
+        push_head_prefix_rowids(&mut q, &scope.tenant_id, prefix);
+        q.push(" LIMIT ").push_bind(cap + 1).push(")");
+        Ok(q.build_query_scalar().fetch_one(read).await?)
+    }
+
     /// The search's page among the `window` newest records the other filters select:
     /// `None` if the term is too sparse there to fill it.
-    async fn search_window(
+    async fn search_window<R: PageRow>(
         &self,
         scope: &Scope,
         query: &EventQuery,
         limit: u32,
         window: u32,
-    ) -> StoreResult<Option<Vec<EventRow>>> {
+    ) -> StoreResult<Option<Vec<R>>> {
         let others = EventQuery {
             search: None,
             ..query.clone()
@@ -449,12 +510,15 @@ impl Store {
         let limit = query.limit.clamp(1, 1000);
         let narrow = match (&query.search, self.search_index()) {
             (None, _) => Narrow::default(),
+            (Some(text), _) if self.head_prefix(query, text).is_some() => {
+                Narrow::to(Candidates::HeadPrefix)
+            }
             (Some(_), index) => Narrow::to(Candidates::Lookup(index)),
         };
         Ok(match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("EXPLAIN QUERY PLAN ");
-                push_page(&mut q, scope, query, limit, 0, COLUMNS, &narrow);
+                push_page(&mut q, scope, query, limit, 0, EventRow::COLUMNS, &narrow);
                 let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
@@ -465,7 +529,7 @@ impl Store {
                     _ => pool.begin().await?,
                 };
                 let mut q = QueryBuilder::new("EXPLAIN ");
-                push_page(&mut q, scope, query, limit, 0, COLUMNS, &narrow);
+                push_page(&mut q, scope, query, limit, 0, EventRow::COLUMNS, &narrow);
                 let plan = q.build_query_scalar().fetch_all(&mut *tx).await?;
                 tx.rollback().await?;
                 plan
@@ -476,7 +540,10 @@ impl Store {
     /// One record by id, if `scope` may see it. Another scope's record is simply absent.
     #[tracing::instrument(skip(self))]
     pub async fn get(&self, scope: &Scope, id: Uuid) -> StoreResult<Option<Event>> {
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE id = $1 AND tenant_id = $2");
+        let sql = format!(
+            "SELECT {} FROM events WHERE id = $1 AND tenant_id = $2",
+            EventRow::COLUMNS
+        );
         let row: Option<EventRow> = with_read!(self, |pool| {
             sqlx::query_as(&sql)
                 .bind(id.to_string())
@@ -513,8 +580,13 @@ fn push_page<'a, DB: sqlx::Database>(
     if heads {
         // A job's current state is its head, kept at ingest: the page is chosen among
         // heads (indexed per filter), then its records are read by id.
+        // Reading a few heads by rowid: as for a lookup, no index may take over the walk.
+        let heads_table = match narrow.candidates {
+            Some(Candidates::HeadPrefix) => "job_heads NOT INDEXED",
+            _ => "job_heads",
+        };
         q.push(format!(
-            "SELECT {select} FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = "
+            "SELECT {select} FROM events WHERE id IN (SELECT id FROM {heads_table} WHERE tenant_id = "
         ));
         push_where_on(q, scope, query, true, narrow);
         push_order(q, query, limit, offset);
@@ -635,7 +707,14 @@ fn push_where_on<'a, DB: sqlx::Database>(
         q.push(" AND ");
         push_like_any(q, columns.iter(), &like_pattern(text, prefix_only));
         if let Some(c) = narrow.candidates {
-            push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
+            if c == Candidates::HeadPrefix {
+                // Only ever on the heads (see `head_prefix`).
+                q.push(" AND rowid IN (");
+                push_head_prefix_rowids(q, &scope.tenant_id, &text.to_ascii_lowercase());
+                q.push(")");
+            } else {
+                push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
+            }
         }
     }
     if query.latest_per_subject && narrow.candidates.is_some_and(Candidates::is_lookup) {
@@ -766,6 +845,9 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
+    if candidates == Candidates::HeadPrefix {
+        return; // pushed by `push_where_on`, which knows the tenant
+    }
     let id = text.trim().parse::<Uuid>().ok().map(|id| id.to_string());
     q.push(if heads {
         " AND id IN (SELECT id FROM events WHERE "
@@ -791,8 +873,33 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
                 q.push(" OR id = ").push_bind(id);
             }
         }
+        Candidates::HeadPrefix => {}
     }
     q.push(")");
+}
+
+/// `SELECT rowid` of the tenant's job heads whose lowered id or model starts with
+/// `prefix` (lowered): two ranges of the prefix indexes (migration 0004). Every string
+/// starting with the prefix sorts below the prefix followed by the last code point.
+fn push_head_prefix_rowids<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    tenant_id: &str,
+    prefix: &str,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let end = format!("{prefix}{}", char::MAX);
+    for (i, column) in ["subject", "model"].iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ALL ");
+        }
+        q.push("SELECT rowid FROM job_heads WHERE tenant_id = ")
+            .push_bind(tenant_id.to_owned())
+            .push(format!(" AND lower({column}) >= "))
+            .push_bind(prefix.to_owned())
+            .push(format!(" AND lower({column}) < "))
+            .push_bind(end.clone());
+    }
 }
 
 /// The ORDER BY terms of a page.

@@ -15,6 +15,9 @@ pub use chain::{VerifyFailure, VerifyReport};
 pub use commit::WriterStats;
 pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order, SearchIndex};
 pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
+pub(crate) use row::ExportRow;
+#[cfg(test)]
+pub(crate) use row::{EventRow, GENESIS};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
@@ -57,6 +60,8 @@ enum Backend {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        /// Reads of big pages (exports, pulls): kept apart from the console's readers.
+        bulk: SqlitePool,
     },
     Postgres(PgPool),
 }
@@ -135,9 +140,22 @@ impl Store {
                 .max_connections(8)
                 // Rows cross from SQLite's thread to the request task through a channel;
                 // a deep one lets a page stream without a thread switch per row.
-                .connect_with(opts.pragma("cache_size", "-16384").row_buffer_size(1024))
+                .connect_with(
+                    opts.clone()
+                        .pragma("cache_size", "-16384")
+                        .row_buffer_size(1024),
+                )
                 .await?;
-            Backend::Sqlite { read, write }
+            // An export reads its pages back to back, and a pool opens a connection
+            // whenever the last one is not back yet: through the console's pool it ended
+            // up warming three 16 MB caches. Its own two connections, with 4 MB each (a
+            // scan reads each page once), bound what exports hold and leave the
+            // console's readers to the console.
+            let bulk = SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(opts.pragma("cache_size", "-4096"))
+                .await?;
+            Backend::Sqlite { read, write, bulk }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?.disable_statement_logging();
             let pool = PgPoolOptions::new()
@@ -215,9 +233,10 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { read, write } => {
+            Backend::Sqlite { read, write, bulk } => {
                 read.close().await;
                 write.close().await;
+                bulk.close().await;
             }
             Backend::Postgres(pool) => pool.close().await,
         }

@@ -10,6 +10,24 @@ pub(crate) const COLUMNS: &str = "id, tenant_id, account_id, seq, kind, occurred
     actor, actor_type, ip, user_agent, action, status, category, agent, model, subject, \
     tokens_in, tokens_out, cost_micros, credits_micros, executions, body, prev_hash, hash";
 
+/// What a page of records can be read as: every column (`EventRow`), or what an export
+/// writes (`ExportRow`). Read either from the database's rows or, in bulk, from a JSON
+/// array of the columns in `COLUMNS` order (see `Store::page`).
+pub(crate) trait PageRow:
+    Sized
+    + Send
+    + Unpin
+    + serde::de::DeserializeOwned
+    + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+{
+    const COLUMNS: &'static str;
+    /// `(occurred_at, id)`: the console's order and the keyset cursor.
+    fn position(&self) -> (i64, &str);
+    /// The position in the tenant's chain.
+    fn seq(&self) -> i64;
+}
+
 /// The hash of "no previous record": the start of every tenant's chain.
 pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -45,6 +63,67 @@ pub(crate) struct EventRow {
     pub prev_hash: String,
     #[serde(skip_serializing)]
     pub hash: String,
+}
+
+impl PageRow for EventRow {
+    const COLUMNS: &'static str = COLUMNS;
+    fn position(&self) -> (i64, &str) {
+        (self.occurred_at, &self.id)
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+}
+
+/// A record as an export writes it: the envelope and the body as stored, without the
+/// filter projections or the previous hash. Decoding the body is left to the writer,
+/// which can pass its detail and metadata through as they were stored (see export.rs).
+#[derive(Clone, Debug, PartialEq, Deserialize, sqlx::FromRow)]
+pub(crate) struct ExportRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub account_id: Option<String>,
+    pub seq: i64,
+    pub kind: String,
+    pub occurred_at: i64,
+    pub received_at: i64,
+    pub actor: String,
+    pub actor_type: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub body: String,
+    pub hash: String,
+}
+
+impl PageRow for ExportRow {
+    const COLUMNS: &'static str = "id, tenant_id, account_id, seq, kind, occurred_at, \
+        received_at, actor, actor_type, ip, user_agent, body, hash";
+    fn position(&self) -> (i64, &str) {
+        (self.occurred_at, &self.id)
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+}
+
+/// The stored body's two parts as their JSON text, unparsed.
+#[derive(Deserialize)]
+pub(crate) struct RawBody<'a> {
+    #[serde(borrow)]
+    pub detail: &'a serde_json::value::RawValue,
+    #[serde(borrow)]
+    pub metadata: &'a serde_json::value::RawValue,
+}
+
+impl ExportRow {
+    /// The body's detail and metadata as stored: what `serde_json` writes for the typed
+    /// values, since Vigil wrote them from those types (see `EventRow::prepare`).
+    pub fn raw_body(&self) -> Result<RawBody<'_>, StoreError> {
+        serde_json::from_str(&self.body).map_err(|e| StoreError::Corrupt {
+            id: self.id.clone(),
+            reason: e.to_string(),
+        })
+    }
 }
 
 /// What is stored whole in `body`: the detail and the sender's metadata.

@@ -396,14 +396,16 @@ async fn a_job_search_finds_current_states(b: Backend) {
             job("job_rare1", "running", t(20)),
             job("job_rare1", "complete", t(10)),
             job("job_other", "running", t(5)),
+            json!({"kind":"job","account_id":"a1","job_id":"JOB_Rare2","status":"failed","agent":"triage","job_type":"agent.run","model":"GPT-4o-mini","occurred_at":t(4)}),
+            json!({"kind":"job","account_id":"a2","job_id":"job_rare3","status":"failed","agent":"triage","job_type":"agent.run","occurred_at":t(3)}),
         ],
     )
     .await;
     let scope = Scope::tenant("t1");
-    let search = |status: Option<&str>| EventQuery {
+    let term = |text: &str, status: Option<&str>| EventQuery {
         kind: Some(EventKind::Job),
         latest_per_subject: true,
-        search: Some("job_rare".into()),
+        search: Some(text.into()),
         all_of: status
             .map(|s| Condition {
                 column: Column::Status,
@@ -415,15 +417,45 @@ async fn a_job_search_finds_current_states(b: Backend) {
         limit: 50,
         ..EventQuery::default()
     };
+    let search = |status: Option<&str>| term("job_rare", status);
+    let states = |page: &[app::model::Event]| -> Vec<String> {
+        page.iter()
+            .map(|e| match &e.detail {
+                app::model::EventDetail::Job(j) => format!("{} {}", j.job_id, j.status.as_str()),
+                _ => String::new(),
+            })
+            .collect()
+    };
+    // Any case of the id's start, newest first, each job once.
     let (page, _) = app.store.list(&scope, &search(None)).await.expect("search");
-    let states: Vec<String> = page
-        .iter()
-        .map(|e| match &e.detail {
-            app::model::EventDetail::Job(j) => format!("{} {}", j.job_id, j.status.as_str()),
-            _ => String::new(),
-        })
-        .collect();
-    assert_eq!(states, ["job_rare1 complete"]);
+    assert_eq!(
+        states(&page),
+        ["job_rare3 failed", "JOB_Rare2 failed", "job_rare1 complete"]
+    );
+    // A model's start; the middle of an id is no match on this tab.
+    let (page, _) = app
+        .store
+        .list(&scope, &term("gpt-4O", None))
+        .await
+        .expect("model");
+    assert_eq!(states(&page), ["JOB_Rare2 failed"]);
+    let (page, _) = app
+        .store
+        .list(&scope, &term("rare", None))
+        .await
+        .expect("middle");
+    assert!(page.is_empty(), "{page:?}");
+    // An account admin sees their account's jobs only.
+    let account = Scope {
+        accounts: Some(vec!["a1".into()]),
+        ..Scope::tenant("t1")
+    };
+    let (page, _) = app
+        .store
+        .list(&account, &search(None))
+        .await
+        .expect("account");
+    assert_eq!(states(&page), ["JOB_Rare2 failed", "job_rare1 complete"]);
     // An earlier state matches no more: the job is complete now.
     let (page, _) = app
         .store
@@ -431,6 +463,17 @@ async fn a_job_search_finds_current_states(b: Backend) {
         .await
         .expect("search");
     assert!(page.is_empty(), "{page:?}");
+    // The plan reads the few heads from the prefix indexes (SQLite) or trigrams.
+    let plan = app
+        .store
+        .explain_list(&scope, &search(None))
+        .await
+        .expect("plan")
+        .join("\n");
+    if matches!(b, Backend::Sqlite) {
+        assert!(plan.contains("job_heads_subject_prefix"), "{plan}");
+        assert!(plan.contains("job_heads_model_prefix"), "{plan}");
+    }
 }
 
 on_both_backends!(
