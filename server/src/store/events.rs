@@ -122,14 +122,20 @@ enum Candidates {
     /// from the kind's trigram index on PostgreSQL with the planner kept off the tab's
     /// time index.
     Lookup(SearchIndex),
-    /// SQLite's Jobs tab: read the (few) job heads whose id or model starts with the
-    /// term from the heads' prefix indexes, and sort them.
-    HeadPrefix,
+    /// The Jobs tab: read the (few) job heads whose id or model starts with the term
+    /// from the heads' prefix indexes, and sort them.
+    HeadPrefix(SearchIndex),
 }
 
 impl Candidates {
     fn is_lookup(self) -> bool {
         matches!(self, Candidates::Lookup(_))
+    }
+
+    /// Whether the page reads a few candidates and sorts them: the planner must not
+    /// walk a time index instead.
+    fn reads_few(self) -> bool {
+        matches!(self, Candidates::Lookup(_) | Candidates::HeadPrefix(_))
     }
 }
 
@@ -331,9 +337,10 @@ impl Store {
             }
             return Ok(rows);
         }
-        if let (super::Backend::Postgres(pool), Some(Candidates::Lookup(_))) =
-            (&self.backend, narrow.candidates)
-        {
+        if let (super::Backend::Postgres(pool), true) = (
+            &self.backend,
+            narrow.candidates.is_some_and(Candidates::reads_few),
+        ) {
             let mut tx = index_only(pool).await?;
             let mut q = QueryBuilder::new("");
             push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
@@ -362,23 +369,25 @@ impl Store {
         limit: u32,
     ) -> StoreResult<Vec<R>> {
         let index = self.search_index();
-        if let Some(prefix) = self.head_prefix(query, text) {
-            if self
-                .heads_with_prefix(scope, &prefix, SEARCH_LOOKUP_MAX)
-                .await?
-                <= SEARCH_LOOKUP_MAX
-            {
-                return self
-                    .page(scope, query, limit, &Narrow::to(Candidates::HeadPrefix))
-                    .await;
+        // Jobs: the heads starting with the term, counted on their prefix indexes; more
+        // than a lookup reads means the search index would count more still.
+        let heads_counted = match self.head_prefix(query, text) {
+            Some(prefix) => {
+                let n = self.heads_with_prefix(scope, &prefix, SEARCH_LOOKUP_MAX);
+                if n.await? <= SEARCH_LOOKUP_MAX {
+                    let heads = Narrow::to(Candidates::HeadPrefix(index));
+                    return self.page(scope, query, limit, &heads).await;
+                }
+                true
             }
-        }
+            None => false,
+        };
         // Trigrams need three characters; PostgreSQL's indexes are per kind.
         let indexed = text.chars().count() >= 3;
-        let countable = indexed && (index == SearchIndex::Fts5 || query.kind.is_some());
+        let countable =
+            indexed && !heads_counted && (index == SearchIndex::Fts5 || query.kind.is_some());
         let lookup = Narrow::to(Candidates::Lookup(index));
-        // Jobs' heads were counted above.
-        let count_first = index == SearchIndex::Fts5 && query.kind != Some(EventKind::Job);
+        let count_first = index == SearchIndex::Fts5;
         if count_first && countable && self.few_matches(query.kind, text).await? {
             return self.page(scope, query, limit, &lookup).await;
         }
@@ -403,24 +412,36 @@ impl Store {
         Ok(self.search_matches(kind, text, SEARCH_LOOKUP_MAX).await? <= SEARCH_LOOKUP_MAX)
     }
 
-    /// The lowered term a Jobs search on SQLite looks up among the heads' prefix
-    /// indexes: ASCII only, as SQLite's `lower` (which the indexes hold) maps nothing else.
+    /// The lowered term a Jobs search looks up among the heads' prefix indexes: ASCII
+    /// only, where both databases' `lower` (which the indexes hold) agrees with ours.
     fn head_prefix(&self, query: &EventQuery, text: &str) -> Option<String> {
         let heads = query.latest_per_subject && query.kind == Some(EventKind::Job);
-        (heads && self.search_index() == SearchIndex::Fts5 && !text.is_empty() && text.is_ascii())
-            .then(|| text.to_ascii_lowercase())
+        (heads && !text.is_empty() && text.is_ascii()).then(|| text.to_ascii_lowercase())
     }
 
     /// How many of the tenant's job heads have an id or model starting with `prefix`,
     /// counting no further than `cap + 1`.
     async fn heads_with_prefix(&self, scope: &Scope, prefix: &str, cap: i64) -> StoreResult<i64> {
-        let super::Backend::Sqlite { read, .. } = &self.backend else {
-            return Ok(cap + 1);
-        };
-        let mut q = QueryBuilder::new("SELECT count(*) FROM (");
-        push_head_prefix_rowids(&mut q, &scope.tenant_id, prefix);
-        q.push(" LIMIT ").push_bind(cap + 1).push(")");
-        Ok(q.build_query_scalar().fetch_one(read).await?)
+        match &self.backend {
+            super::Backend::Sqlite { read, .. } => {
+                let mut q = QueryBuilder::new("SELECT count(*) FROM (");
+                push_head_prefix_rowids(&mut q, &scope.tenant_id, prefix);
+                q.push(" LIMIT ").push_bind(cap + 1).push(")");
+                Ok(q.build_query_scalar().fetch_one(read).await?)
+            }
+            super::Backend::Postgres(pool) => {
+                let mut q = QueryBuilder::new(
+                    "SELECT count(*) FROM (SELECT 1 FROM job_heads WHERE tenant_id = ",
+                );
+                q.push_bind(scope.tenant_id.clone()).push(" AND ");
+                push_head_prefix_ranges(&mut q, prefix);
+                q.push(" LIMIT ").push_bind(cap + 1).push(") c");
+                let mut tx = index_only(pool).await?;
+                let n = q.build_query_scalar().fetch_one(&mut *tx).await?;
+                tx.rollback().await?;
+                Ok(n)
+            }
+        }
     }
 
     /// The search's page among the `window` newest records the other filters select:
@@ -510,8 +531,8 @@ impl Store {
         let limit = query.limit.clamp(1, 1000);
         let narrow = match (&query.search, self.search_index()) {
             (None, _) => Narrow::default(),
-            (Some(text), _) if self.head_prefix(query, text).is_some() => {
-                Narrow::to(Candidates::HeadPrefix)
+            (Some(text), index) if self.head_prefix(query, text).is_some() => {
+                Narrow::to(Candidates::HeadPrefix(index))
             }
             (Some(_), index) => Narrow::to(Candidates::Lookup(index)),
         };
@@ -524,9 +545,9 @@ impl Store {
             }
             super::Backend::Postgres(pool) => {
                 // As `page` runs it: a lookup keeps the planner to bitmap scans.
-                let mut tx = match narrow.candidates {
-                    Some(Candidates::Lookup(_)) => index_only(pool).await?,
-                    _ => pool.begin().await?,
+                let mut tx = match narrow.candidates.is_some_and(Candidates::reads_few) {
+                    true => index_only(pool).await?,
+                    false => pool.begin().await?,
                 };
                 let mut q = QueryBuilder::new("EXPLAIN ");
                 push_page(&mut q, scope, query, limit, 0, EventRow::COLUMNS, &narrow);
@@ -582,7 +603,7 @@ fn push_page<'a, DB: sqlx::Database>(
         // heads (indexed per filter), then its records are read by id.
         // Reading a few heads by rowid: as for a lookup, no index may take over the walk.
         let heads_table = match narrow.candidates {
-            Some(Candidates::HeadPrefix) => "job_heads NOT INDEXED",
+            Some(Candidates::HeadPrefix(SearchIndex::Fts5)) => "job_heads NOT INDEXED",
             _ => "job_heads",
         };
         q.push(format!(
@@ -707,11 +728,14 @@ fn push_where_on<'a, DB: sqlx::Database>(
         q.push(" AND ");
         push_like_any(q, columns.iter(), &like_pattern(text, prefix_only));
         if let Some(c) = narrow.candidates {
-            if c == Candidates::HeadPrefix {
-                // Only ever on the heads (see `head_prefix`).
+            // Only ever on the heads (see `head_prefix`).
+            if c == Candidates::HeadPrefix(SearchIndex::Fts5) {
                 q.push(" AND rowid IN (");
                 push_head_prefix_rowids(q, &scope.tenant_id, &text.to_ascii_lowercase());
                 q.push(")");
+            } else if c == Candidates::HeadPrefix(SearchIndex::Trigram) {
+                q.push(" AND ");
+                push_head_prefix_ranges(q, &text.to_ascii_lowercase());
             } else {
                 push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
             }
@@ -845,7 +869,7 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    if candidates == Candidates::HeadPrefix {
+    if let Candidates::HeadPrefix(_) = candidates {
         return; // pushed by `push_where_on`, which knows the tenant
     }
     let id = text.trim().parse::<Uuid>().ok().map(|id| id.to_string());
@@ -873,7 +897,29 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
                 q.push(" OR id = ").push_bind(id);
             }
         }
-        Candidates::HeadPrefix => {}
+        Candidates::HeadPrefix(_) => {}
+    }
+    q.push(")");
+}
+
+/// PostgreSQL: the job heads whose lowered id or model starts with `prefix` (lowered),
+/// as two ranges of the prefix indexes (migration 0005), compared byte-wise (`"C"`)
+/// whatever the database's collation.
+fn push_head_prefix_ranges<'a, DB: sqlx::Database>(q: &mut QueryBuilder<'a, DB>, prefix: &str)
+where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let end = format!("{prefix}{}", char::MAX);
+    q.push("(");
+    for (i, column) in ["subject", "model"].iter().enumerate() {
+        if i > 0 {
+            q.push(" OR ");
+        }
+        q.push(format!("(lower({column}) COLLATE \"C\" >= "))
+            .push_bind(prefix.to_owned())
+            .push(format!(" AND lower({column}) COLLATE \"C\" < "))
+            .push_bind(end.clone())
+            .push(")");
     }
     q.push(")");
 }
