@@ -412,16 +412,22 @@ impl Store {
         Ok(self.search_matches(kind, text, SEARCH_LOOKUP_MAX).await? <= SEARCH_LOOKUP_MAX)
     }
 
-    /// The lowered term a Jobs search looks up among the heads' prefix indexes: ASCII
-    /// only, where both databases' `lower` (which the indexes hold) agrees with ours.
-    fn head_prefix(&self, query: &EventQuery, text: &str) -> Option<String> {
+    /// The range a Jobs search looks up among the heads' prefix indexes: the lowered
+    /// term, ASCII only, where both databases' `lower` (which the indexes hold) agrees
+    /// with ours.
+    fn head_prefix(&self, query: &EventQuery, text: &str) -> Option<PrefixRange> {
         let heads = query.latest_per_subject && query.kind == Some(EventKind::Job);
-        (heads && !text.is_empty() && text.is_ascii()).then(|| text.to_ascii_lowercase())
+        heads.then(|| PrefixRange::of(text)).flatten()
     }
 
     /// How many of the tenant's job heads have an id or model starting with `prefix`,
     /// counting no further than `cap + 1`.
-    async fn heads_with_prefix(&self, scope: &Scope, prefix: &str, cap: i64) -> StoreResult<i64> {
+    async fn heads_with_prefix(
+        &self,
+        scope: &Scope,
+        prefix: &PrefixRange,
+        cap: i64,
+    ) -> StoreResult<i64> {
         match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("SELECT count(*) FROM (");
@@ -600,8 +606,8 @@ fn push_page<'a, DB: sqlx::Database>(
         query.latest_per_subject && !matches!(query.order, Order::ChainAscending { .. }) && !lookup;
     if heads {
         // A job's current state is its head, kept at ingest: the page is chosen among
-        // heads (indexed per filter), then its records are read by id.
-        // Reading a few heads by rowid: as for a lookup, no index may take over the walk.
+        // heads (indexed per filter), then its records are read by id. A few heads read
+        // by rowid: as for a lookup, no index may take over the walk.
         let heads_table = match narrow.candidates {
             Some(Candidates::HeadPrefix(SearchIndex::Fts5)) => "job_heads NOT INDEXED",
             _ => "job_heads",
@@ -729,15 +735,18 @@ fn push_where_on<'a, DB: sqlx::Database>(
         push_like_any(q, columns.iter(), &like_pattern(text, prefix_only));
         if let Some(c) = narrow.candidates {
             // Only ever on the heads (see `head_prefix`).
-            if c == Candidates::HeadPrefix(SearchIndex::Fts5) {
-                q.push(" AND rowid IN (");
-                push_head_prefix_rowids(q, &scope.tenant_id, &text.to_ascii_lowercase());
-                q.push(")");
-            } else if c == Candidates::HeadPrefix(SearchIndex::Trigram) {
-                q.push(" AND ");
-                push_head_prefix_ranges(q, &text.to_ascii_lowercase());
-            } else {
-                push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads);
+            let prefix = PrefixRange::of(text);
+            match (c, &prefix) {
+                (Candidates::HeadPrefix(SearchIndex::Fts5), Some(p)) => {
+                    q.push(" AND rowid IN (");
+                    push_head_prefix_rowids(q, &scope.tenant_id, p);
+                    q.push(")");
+                }
+                (Candidates::HeadPrefix(SearchIndex::Trigram), Some(p)) => {
+                    q.push(" AND ");
+                    push_head_prefix_ranges(q, p);
+                }
+                _ => push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads),
             }
         }
     }
@@ -902,39 +911,60 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
     q.push(")");
 }
 
-/// PostgreSQL: the job heads whose lowered id or model starts with `prefix` (lowered),
-/// as two ranges of the prefix indexes (migration 0005), compared byte-wise (`"C"`)
-/// whatever the database's collation.
-fn push_head_prefix_ranges<'a, DB: sqlx::Database>(q: &mut QueryBuilder<'a, DB>, prefix: &str)
-where
+/// The strings that start with a lowered ASCII term, as a byte-order range: from the
+/// term up to the term with its last byte raised by one, which holds exactly those.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PrefixRange {
+    start: String,
+    end: String,
+}
+
+impl PrefixRange {
+    fn of(text: &str) -> Option<PrefixRange> {
+        let start = text.to_ascii_lowercase();
+        let last = *start.as_bytes().last()?;
+        // ASCII below DEL raised by one is still one ASCII byte.
+        if !start.is_ascii() || last >= 0x7f {
+            return None;
+        }
+        let mut end = start[..start.len() - 1].to_owned();
+        end.push(char::from(last + 1));
+        Some(PrefixRange { start, end })
+    }
+}
+
+/// PostgreSQL: the job heads whose lowered id or model is in `prefix`, as two ranges of
+/// the prefix indexes (migration 0005), compared byte-wise (`"C"`) whatever the
+/// database's collation.
+fn push_head_prefix_ranges<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    prefix: &PrefixRange,
+) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let end = format!("{prefix}{}", char::MAX);
     q.push("(");
     for (i, column) in ["subject", "model"].iter().enumerate() {
         if i > 0 {
             q.push(" OR ");
         }
         q.push(format!("(lower({column}) COLLATE \"C\" >= "))
-            .push_bind(prefix.to_owned())
+            .push_bind(prefix.start.clone())
             .push(format!(" AND lower({column}) COLLATE \"C\" < "))
-            .push_bind(end.clone())
+            .push_bind(prefix.end.clone())
             .push(")");
     }
     q.push(")");
 }
 
-/// `SELECT rowid` of the tenant's job heads whose lowered id or model starts with
-/// `prefix` (lowered): two ranges of the prefix indexes (migration 0004). Every string
-/// starting with the prefix sorts below the prefix followed by the last code point.
+/// SQLite: `SELECT rowid` of the tenant's job heads whose lowered id or model is in
+/// `prefix`: two ranges of the prefix indexes (migration 0004).
 fn push_head_prefix_rowids<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     tenant_id: &str,
-    prefix: &str,
+    prefix: &PrefixRange,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let end = format!("{prefix}{}", char::MAX);
     for (i, column) in ["subject", "model"].iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
@@ -942,9 +972,9 @@ fn push_head_prefix_rowids<'a, DB: sqlx::Database>(
         q.push("SELECT rowid FROM job_heads WHERE tenant_id = ")
             .push_bind(tenant_id.to_owned())
             .push(format!(" AND lower({column}) >= "))
-            .push_bind(prefix.to_owned())
+            .push_bind(prefix.start.clone())
             .push(format!(" AND lower({column}) < "))
-            .push_bind(end.clone());
+            .push_bind(prefix.end.clone());
     }
 }
 
@@ -998,6 +1028,25 @@ fn push_order<'a, DB: sqlx::Database>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_range_holds_exactly_the_strings_that_start_with_it() {
+        let r = PrefixRange::of("Job_1").expect("ascii");
+        assert_eq!((r.start.as_str(), r.end.as_str()), ("job_1", "job_2"));
+        let inside = |s: &str| r.start.as_str() <= s && s < r.end.as_str();
+        for s in ["job_1", "job_1ff", "job_1\u{10ffff}x", "job_1~"] {
+            assert!(inside(s), "{s}");
+        }
+        for s in ["job_", "job_0ff", "job_2", "jo", "job_\u{10ffff}"] {
+            assert!(!inside(s), "{s}");
+        }
+        assert_eq!(PrefixRange::of("gpt-").map(|r| r.end), Some("gpt.".into()));
+        // Nothing to raise, or no byte range: left to the search index.
+        assert_eq!(PrefixRange::of(""), None);
+        assert_eq!(PrefixRange::of("jöb"), None);
+        assert_eq!(PrefixRange::of("a\u{7f}"), None);
+        assert_eq!(PrefixRange::of("a~").map(|r| r.end), Some("a\u{7f}".into()));
+    }
 
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {
