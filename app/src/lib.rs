@@ -2,6 +2,7 @@
 //! shared by the server (feature `ssr`) and the browser (feature `hydrate`).
 
 pub mod api;
+pub mod codec;
 pub mod components;
 pub mod model;
 pub mod pages;

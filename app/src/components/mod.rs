@@ -7,7 +7,7 @@ use leptos::prelude::*;
 /// The bar on every console page: brand, navigation, who is signed in, sign-out.
 #[component]
 pub fn TopBar() -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| current_viewer());
+    let viewer = crate::codec::resource(|| (), |_| current_viewer());
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Vigil"</a>

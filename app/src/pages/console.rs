@@ -50,7 +50,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
     let live = Memo::new(move |_| params.read().get("live").as_deref() == Some("1"));
     let usage_view =
         Memo::new(move |_| super::usage::UsageView::parse(params.read().get("view").as_deref()));
-    let page = Resource::new(
+    let page = crate::codec::resource(
         move || (query.get(), cursor.get()),
         |(q, c)| list_records(q, c),
     );
@@ -116,7 +116,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
 fn live_mode(
     query: Memo<ConsoleQuery>,
     live: Memo<bool>,
-    page: Resource<Result<EventPage, ServerFnError>>,
+    page: Resource<Result<EventPage, ServerFnError>, crate::codec::Json>,
     live_rows: RwSignal<Vec<Event>>,
     fresh: RwSignal<HashSet<uuid::Uuid>>,
     refreshed: RwSignal<Option<String>>,
@@ -341,8 +341,8 @@ fn AccountSelect(
     query: Memo<ConsoleQuery>,
     update: StoredValue<impl Fn(&dyn Fn(&mut ConsoleQuery)) + Send + Sync + 'static>,
 ) -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| crate::api::current_viewer());
-    let accounts = Resource::new(|| (), |_| my_accounts());
+    let viewer = crate::codec::resource(|| (), |_| crate::api::current_viewer());
+    let accounts = crate::codec::resource(|| (), |_| my_accounts());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

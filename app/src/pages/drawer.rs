@@ -11,7 +11,7 @@ fn pretty(value: &impl serde::Serialize) -> String {
 
 #[component]
 pub fn Drawer(id: String, close: String) -> impl IntoView {
-    let record = Resource::new(move || id.clone(), event_detail);
+    let record = crate::codec::resource(move || id.clone(), event_detail);
     view! {
         <aside class="drawer" role="dialog" aria-label="Record detail">
             <a class="drawer-close" href=close aria-label="Close">"✕"</a>
@@ -69,7 +69,7 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                 j.response.clone().unwrap_or_default(),
             );
             let error = j.error.clone();
-            let history = Resource::new(
+            let history = crate::codec::resource(
                 {
                     let id = j.job_id.clone();
                     move || id.clone()

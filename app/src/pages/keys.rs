@@ -10,11 +10,11 @@ pub fn KeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let deactivate = ServerAction::<DeactivateApiKey>::new();
     // Refetch the list after every change.
-    let keys = Resource::new(
+    let keys = crate::codec::resource(
         move || (create.version().get(), deactivate.version().get()),
         |_| list_api_keys(),
     );
-    let accounts = Resource::new(|| (), |_| my_accounts());
+    let accounts = crate::codec::resource(|| (), |_| my_accounts());
 
     view! {
         <TopBar/>

@@ -46,7 +46,7 @@ pub fn UsageNav(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoVi
 /// The credit view chosen (unless Details) and the token and cost aggregates.
 #[component]
 pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoView {
-    let report = Resource::new(move || query.get(), usage_summary);
+    let report = crate::codec::resource(move || query.get(), usage_summary);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading usage…"</p> }>
             {move || {
