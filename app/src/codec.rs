@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use leptos::server::codee::{Decoder, Encoder};
 use serde::{de::DeserializeOwned, Serialize};
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 /// JSON, as with Leptos' default codec, but decoded with `serde_json::from_slice`: server
 /// functions decode their responses with that reader, so each type's deserializer is
@@ -28,7 +30,9 @@ impl<T: DeserializeOwned> Decoder<T> for Json {
     }
 }
 
-/// `Resource::new` with the [`Json`] codec.
+/// `Resource::new` with the [`Json`] codec. The source and fetcher are boxed first, so
+/// the resource's machinery is compiled once per data and source type rather than once
+/// per call site (each closure and future is a type of its own).
 #[track_caller]
 pub fn resource<T, S, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -39,7 +43,24 @@ where
     S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
-    Resource::new_with_options(source, fetcher, false)
+    erased(
+        Arc::new(source),
+        Arc::new(move |s| Box::pin(fetcher(s)) as BoxFuture<T>),
+    )
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+#[track_caller]
+fn erased<T, S>(
+    source: Arc<dyn Fn() -> S + Send + Sync>,
+    fetcher: Arc<dyn Fn(S) -> BoxFuture<T> + Send + Sync>,
+) -> Resource<T, Json>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    S: PartialEq + Clone + Send + Sync + 'static,
+{
+    Resource::new_with_options(move || source(), move |s| fetcher(s), false)
 }
 
 #[cfg(test)]
