@@ -3,7 +3,7 @@
 
 use super::tabs::{choices, Tab};
 use crate::api::{list_records, my_accounts, CancelJob};
-use crate::components::TopBar;
+use crate::components::{PostForm, TopBar};
 use crate::model::{
     when, Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op,
     Role, TimePreset,
@@ -551,10 +551,10 @@ fn cells(
                         view! { <span class="badge cancel-requested">"cancel requested"</span> }.into_any()
                     } else if can_cancel {
                         view! {
-                            <ActionForm action=cancel>
+                            <PostForm action=cancel input=|field| Ok(CancelJob { job_id: field("job_id").ok_or("job_id")? })>
                                 <input type="hidden" name="job_id" value=job_id/>
                                 <button type="submit" class="danger">"Cancel"</button>
-                            </ActionForm>
+                            </PostForm>
                         }.into_any()
                     } else {
                         ().into_any()

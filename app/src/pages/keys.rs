@@ -1,7 +1,7 @@
 //! Ingest API keys within the viewer's reach: create (shown once), list, deactivate.
 
 use crate::api::{list_api_keys, my_accounts, CreateApiKey, DeactivateApiKey};
-use crate::components::TopBar;
+use crate::components::{PostForm, TopBar};
 use crate::model::{when, ApiKeyInfo};
 use leptos::prelude::*;
 
@@ -21,7 +21,10 @@ pub fn KeysPage() -> impl IntoView {
         <main class="content narrow">
             <h1>"API keys"</h1>
             <p class="muted">"Keys let your platform send records to POST /api/v1/events. A key is shown once, when it is created."</p>
-            <ActionForm action=create attr:class="key-form">
+            <PostForm action=create class="key-form" input=|field| Ok(CreateApiKey {
+                name: field("name").ok_or("name")?,
+                account: field("account").ok_or("account")?,
+            })>
                 <label>"Name " <input type="text" name="name" required maxlength="100" placeholder="e.g. gateway-prod"/></label>
                 <label>
                     "Account "
@@ -41,7 +44,7 @@ pub fn KeysPage() -> impl IntoView {
                     </Transition>
                 </label>
                 <button type="submit">"Create key"</button>
-            </ActionForm>
+            </PostForm>
             {move || create.value().get().map(|r| match r {
                 Ok(k) => view! {
                     <div class="created-key" role="status">
@@ -82,10 +85,10 @@ fn KeyTable(keys: Vec<ApiKeyInfo>, deactivate: ServerAction<DeactivateApiKey>) -
                             <td>{if active { "active" } else { "deactivated" }}</td>
                             <td>
                                 {active.then(|| view! {
-                                    <ActionForm action=deactivate>
+                                    <PostForm action=deactivate input=|field| Ok(DeactivateApiKey { id: field("id").ok_or("id")? })>
                                         <input type="hidden" name="id" value=k.id.clone()/>
                                         <button type="submit" class="danger">"Deactivate"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                 })}
                             </td>
                         </tr>
