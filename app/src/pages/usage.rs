@@ -77,6 +77,12 @@ pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl Into
     }
 }
 
+/// A bar's width in the 240-pixel chart: `measure`'s share of `max`, rounded. An integer
+/// attribute rather than the `f64` the arithmetic gives saves the float's attribute code.
+fn bar_width(measure: f64, max: f64) -> i64 {
+    (measure / max * 240.0).round() as i64
+}
+
 /// A table of sums with a horizontal bar chart of the leading measure.
 #[component]
 fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl IntoView {
@@ -94,7 +100,7 @@ fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl In
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let w = (measure(r) / max * 240.0).round();
+            let w = bar_width(measure(r), max);
             let y = (i * (bar_h + 6)) as i64;
             view! {
                 <rect x="0" y=y width=w height=bar_h rx="3" class="bar"><title>{r.name.clone()}</title></rect>
@@ -135,5 +141,22 @@ fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl In
                 </svg>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar_width;
+
+    #[test]
+    fn bar_widths_read_as_the_rounded_floats_did() {
+        let maxes = [1.0, 3.0, 7.0, 240.0, 480.0, 999.0, 1_000_001.0, 9.0e15];
+        for max in maxes {
+            for i in 0..=2_000_u32 {
+                let m = max * f64::from(i) / 2_000.0;
+                let old = format!("{}", (m / max * 240.0).round());
+                assert_eq!(bar_width(m, max).to_string(), old, "{m} / {max}");
+            }
+        }
     }
 }
