@@ -3,6 +3,7 @@
 
 use super::tabs::{choices, Tab};
 use crate::api::{list_records, my_accounts, CancelJob};
+use crate::components::IntoAnyInner;
 use crate::components::{PostForm, TopBar};
 use crate::model::{
     when, Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op,
@@ -97,8 +98,8 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <RecordTable tab page=p query live live_rows fresh cancel/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(p) => view! { <RecordTable tab page=p query live live_rows fresh cancel/> }.into_any_inner(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
                     }
                 })}
             </Transition>
@@ -107,7 +108,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
         </main>
         {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> })}
     }
-    .into_any()
+    .into_any_inner()
 }
 
 /// Polls every 5 s for records newer than the newest shown, while Live is on and the
@@ -299,14 +300,14 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                                 }).collect_view()}
                             </select>
                         </label>
-                    }.into_any(),
+                    }.into_any_inner(),
                     None => view! {
                         <label class="field">{c.label()} " "
                             <input type="text" name=c.as_str() aria-label=c.label() placeholder="any" size="12"
                                 prop:value=move || query.get().quick_value(c).unwrap_or("").to_owned()
                                 on:change=move |ev| set_quick(c, event_target_value(&ev))/>
                         </label>
-                    }.into_any(),
+                    }.into_any_inner(),
                 }
             }).collect_view()}
             <label class="field search">
@@ -332,7 +333,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
         <p class="range-words">{move || query.get().range.describe(now)}</p>
         <Builder tab query update/>
     }
-    .into_any()
+    .into_any_inner()
 }
 
 /// Tenant admins may narrow the tab to one account; account admins see no selector.
@@ -455,7 +456,7 @@ fn Builder(
             </div>
         </section>
     }
-    .into_any()
+    .into_any_inner()
 }
 
 fn status_badge(status: JobStatus) -> impl IntoView {
@@ -514,7 +515,7 @@ fn RecordTable(
         <p class="pager">
             {(!empty).then(|| format!("Showing {shown} {}", tab.noun()))}
             {match next {
-                Some(href) => view! { " · more available " <a class="more" href=href>"Older →"</a> }.into_any(),
+                Some(href) => view! { " · more available " <a class="more" href=href>"Older →"</a> }.into_any_inner(),
                 None if empty => ().into_any(),
                 None => view! { " · end of the list" }.into_any(),
             }}
@@ -548,20 +549,20 @@ fn cells(
                 <td class="time">{time_text(e)}</td>
                 <td>
                     {if requested {
-                        view! { <span class="badge cancel-requested">"cancel requested"</span> }.into_any()
+                        view! { <span class="badge cancel-requested">"cancel requested"</span> }.into_any_inner()
                     } else if can_cancel {
                         view! {
                             <PostForm action=cancel input=|field| Ok(CancelJob { job_id: field("job_id").ok_or("job_id")? })>
                                 <input type="hidden" name="job_id" value=job_id/>
                                 <button type="submit" class="danger">"Cancel"</button>
                             </PostForm>
-                        }.into_any()
+                        }.into_any_inner()
                     } else {
                         ().into_any()
                     }}
                 </td>
             }
-            .into_any()
+            .into_any_inner()
         }
         (EventDetail::Thread(t), Tab::Threads) => view! {
             <td><span class="badge">{t.source.as_str()}</span></td>
@@ -571,7 +572,7 @@ fn cells(
             <td class="snippet">{t.snippet().unwrap_or_default()}</td>
             <td class="time">{time}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::SystemEvent(s), Tab::Events) => view! {
             <td><a class="row-link mono" href=open.to_owned()>{s.event_type.clone()}</a></td>
             <td><span class=format!("badge severity-{}", s.severity.as_str())>{s.severity.as_str()}</span></td>
@@ -579,7 +580,7 @@ fn cells(
             <td>{s.agent.clone().unwrap_or_else(dash)}</td>
             <td class="time">{time_text(e)}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::AiInteraction(a), Tab::Ai) => view! {
             <td><a class="row-link" href=open.to_owned()>{e.actor.clone()}</a></td>
             <td>{a.action.clone()}</td>
@@ -591,7 +592,7 @@ fn cells(
             <td class="mono">{e.ip.clone().unwrap_or_else(dash)}</td>
             <td class="time">{time_text(e)}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::AdminAction(a), Tab::Admin) => view! {
             <td><a class="row-link" href=open.to_owned()>{a.event_name.clone()}</a></td>
             <td><span class="badge">{a.resource_type.clone()}</span></td>
@@ -600,7 +601,7 @@ fn cells(
             <td>{e.detail.summary()}</td>
             <td class="mono">{e.ip.clone().unwrap_or_else(dash)}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::CreditUsage(c), Tab::Usage) => view! {
             <td class="time">{time}</td>
             <td>{e.actor.clone()}</td>
@@ -609,7 +610,7 @@ fn cells(
             <td class="num">{c.credits_consumed.to_string()}</td>
             <td class="num">{c.balance_after.to_string()}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         _ => {
             let kind = e.detail.kind();
             view! {
@@ -619,7 +620,7 @@ fn cells(
                 <td>{e.actor.clone()}</td>
                 <td class="summary">{e.detail.summary()}</td>
             }
-            .into_any()
+            .into_any_inner()
         }
     }
 }

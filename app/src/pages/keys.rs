@@ -1,6 +1,7 @@
 //! Ingest API keys within the viewer's reach: create (shown once), list, deactivate.
 
 use crate::api::{list_api_keys, my_accounts, CreateApiKey, DeactivateApiKey};
+use crate::components::IntoAnyInner;
 use crate::components::{PostForm, TopBar};
 use crate::model::{when, ApiKeyInfo};
 use leptos::prelude::*;
@@ -51,16 +52,16 @@ pub fn KeysPage() -> impl IntoView {
                         <p>"Copy this key now; it will not be shown again:"</p>
                         <code class="secret">{k.plaintext}</code>
                     </div>
-                }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }.into_any_inner(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
             })}
             {move || deactivate.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match keys.await {
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
-                        Ok(list) => view! { <KeyTable keys=list deactivate=deactivate/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any_inner(),
+                        Ok(list) => view! { <KeyTable keys=list deactivate=deactivate/> }.into_any_inner(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
                     }
                 })}
             </Transition>

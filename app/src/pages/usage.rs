@@ -2,6 +2,7 @@
 //! model over the selected period, each with a bar chart (inline SVG).
 
 use crate::api::usage_summary;
+use crate::components::IntoAnyInner;
 use crate::model::{ConsoleQuery, UsageRow};
 use leptos::prelude::*;
 
@@ -53,7 +54,7 @@ pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl Into
                 let chosen = view.get();
                 Suspend::new(async move {
                 match report.await {
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
                     Ok(r) => {
                         let credits = match chosen {
                             UsageView::Details => None,
@@ -68,7 +69,7 @@ pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl Into
                                 <Aggregate title="Tokens and cost by model" rows=r.tokens_by_model credits=false/>
                             </div>
                         }
-                        .into_any()
+                        .into_any_inner()
                     }
                 }
             })
@@ -114,12 +115,12 @@ fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl In
                 view! {
                     <tr><td>{r.name}</td><td class="num">{r.records}</td><td class="num">{r.executions}</td><td class="num">{r.credits.to_string()}</td></tr>
                 }
-                .into_any()
+                .into_any_inner()
             } else {
                 view! {
                     <tr><td>{r.name}</td><td class="num">{r.input_tokens}</td><td class="num">{r.output_tokens}</td><td class="num">{format!("${}", r.cost)}</td></tr>
                 }
-                .into_any()
+                .into_any_inner()
             }
         })
         .collect_view();
