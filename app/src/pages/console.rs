@@ -346,6 +346,7 @@ fn AccountSelect(
     let accounts = crate::codec::resource(|| (), |_| my_accounts());
     view! {
         <Transition fallback=|| ()>
+            // Erased, as every Suspend's view (see TopBar).
             {move || Suspend::new(async move {
                 let tenant_admin = matches!(viewer.await, Ok(Some(v)) if v.role == Role::TenantAdmin);
                 let list = accounts.await.unwrap_or_default();
@@ -364,7 +365,7 @@ fn AccountSelect(
                             }).collect_view()}
                         </select>
                     </label>
-                })
+                }).into_any()
             })}
         </Transition>
     }

@@ -30,6 +30,7 @@ pub fn KeysPage() -> impl IntoView {
                 <label>
                     "Account "
                     <Transition fallback=|| ()>
+                        // Erased, as every Suspend's view (see TopBar).
                         {move || Suspend::new(async move {
                             let list = accounts.await.unwrap_or_default();
                             view! {
@@ -41,6 +42,7 @@ pub fn KeysPage() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                             }
+                            .into_any_inner()
                         })}
                     </Transition>
                 </label>
