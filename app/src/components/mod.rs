@@ -18,7 +18,6 @@ pub fn TopBar() -> impl IntoView {
                 <a href="/keys">"API keys"</a>
             </nav>
             <Transition fallback=|| ()>
-                // Every Suspend resolves to an AnyView: one type, so one copy of its code.
                 {move || Suspend::new(async move {
                     viewer.await.ok().flatten().map(|v| view! { <ViewerBadge viewer=v/> }).into_any()
                 })}

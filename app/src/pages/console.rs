@@ -106,7 +106,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
             </Show>
             {(tab == Tab::Usage).then(|| view! { <super::usage::UsageViews query view=usage_view/> })}
         </main>
-        {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> })}
+        {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> }).into_any()}
     }
     .into_any_inner()
 }
@@ -186,7 +186,7 @@ fn LiveStatus(live: Memo<bool>, refreshed: RwSignal<Option<String>>) -> impl Int
             <p class="live-status" role="status">
                 <span class="live-dot"></span>
                 "Live: refreshing every 5 seconds"
-                {move || refreshed.get().map(|t| format!(" · last refreshed {t}"))}
+                {move || refreshed.get().map(|t| format!(" · last refreshed {t}")).into_any()}
             </p>
         </Show>
     }
@@ -330,7 +330,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                 <a class="button" href=move || export("json") download>"Export JSON"</a>
             </span>
         </form>
-        <p class="range-words">{move || query.get().range.describe(now)}</p>
+        <p class="range-words">{move || query.get().range.describe(now).into_any()}</p>
         <Builder tab query update/>
     }
     .into_any_inner()
@@ -346,7 +346,6 @@ fn AccountSelect(
     let accounts = crate::codec::resource(|| (), |_| my_accounts());
     view! {
         <Transition fallback=|| ()>
-            // Erased, as every Suspend's view (see TopBar).
             {move || Suspend::new(async move {
                 let tenant_admin = matches!(viewer.await, Ok(Some(v)) if v.role == Role::TenantAdmin);
                 let list = accounts.await.unwrap_or_default();
@@ -418,7 +417,7 @@ fn Builder(
                     let (i, (column, op, value)) = item;
                     view! {
                         <div class="builder-row">
-                            {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_ascii_uppercase()}</span> })}
+                            {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_ascii_uppercase().into_any()}</span> })}
                             <select aria-label="Column" on:change=move |ev| {
                                 let c = event_target_value(&ev).parse().unwrap_or(first_column);
                                 draft.update(|d| d[i].0 = c);
@@ -510,7 +509,7 @@ fn RecordTable(
         })}
         <table class=format!("events tab-{}", tab.label().to_ascii_lowercase().replace(' ', "-"))>
             <thead><tr>{tab.headers().iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
-            <tbody class="live">{move || live_rows.get().into_iter().map(|e| live_row(e, &live_cancelled)).collect_view()}</tbody>
+            <tbody class="live">{move || live_rows.get().into_iter().map(|e| live_row(e, &live_cancelled)).collect_view().into_any()}</tbody>
             <tbody>{page.events.into_iter().map(|e| row(e, &cancelled)).collect_view()}</tbody>
         </table>
         <p class="pager">

@@ -83,7 +83,6 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                 {error.map(|e| view! { <h2>"Error"</h2><pre class="text error">{e}</pre> })}
                 <h2>"Status history"</h2>
                 <Transition fallback=|| ()>
-                    // Erased, as every Suspend's view (see TopBar).
                     {move || Suspend::new(async move {
                         let list = history.await.unwrap_or_default();
                         view! {

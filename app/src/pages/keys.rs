@@ -30,7 +30,6 @@ pub fn KeysPage() -> impl IntoView {
                 <label>
                     "Account "
                     <Transition fallback=|| ()>
-                        // Erased, as every Suspend's view (see TopBar).
                         {move || Suspend::new(async move {
                             let list = accounts.await.unwrap_or_default();
                             view! {
@@ -56,8 +55,8 @@ pub fn KeysPage() -> impl IntoView {
                     </div>
                 }.into_any_inner(),
                 Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
-            })}
-            {move || deactivate.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            }).into_any()}
+            {move || deactivate.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> }).into_any()}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match keys.await {
