@@ -4,7 +4,7 @@
 use super::tabs::{choices, Tab};
 use crate::api::{list_records, my_accounts, CancelJob};
 use crate::components::IntoAnyInner;
-use crate::components::{PostForm, TopBar};
+use crate::components::{PostForm, ShowIf, TopBar};
 use crate::model::{
     when, Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op,
     Role, TimePreset,
@@ -94,7 +94,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
             <FilterBar tab query live/>
             <LiveStatus live refreshed/>
             {(tab == Tab::Usage).then(|| view! { <super::usage::UsageNav query view=usage_view/> })}
-            <Show when=move || tab != Tab::Usage || usage_view.get() == super::usage::UsageView::Details>
+            <ShowIf when=Signal::derive(move || tab != Tab::Usage || usage_view.get() == super::usage::UsageView::Details)>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -103,7 +103,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
                     }
                 })}
             </Transition>
-            </Show>
+            </ShowIf>
             {(tab == Tab::Usage).then(|| view! { <super::usage::UsageViews query view=usage_view/> })}
         </main>
         {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> }).into_any()}
@@ -182,13 +182,13 @@ fn live_mode(
 #[component]
 fn LiveStatus(live: Memo<bool>, refreshed: RwSignal<Option<String>>) -> impl IntoView {
     view! {
-        <Show when=move || live.get()>
+        <ShowIf when=Signal::derive(move || live.get())>
             <p class="live-status" role="status">
                 <span class="live-dot"></span>
                 "Live: refreshing every 5 seconds"
                 {move || refreshed.get().map(|t| format!(" · last refreshed {t}")).into_any()}
             </p>
-        </Show>
+        </ShowIf>
     }
 }
 
@@ -269,7 +269,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                     }).collect_view()}
                 </select>
             </label>
-            <Show when=move || query.get().range.preset == TimePreset::Custom>
+            <ShowIf when=Signal::derive(move || query.get().range.preset == TimePreset::Custom)>
                 <label class="field">"From "
                     <input type="date" name="from" aria-label="Start date"
                         prop:value=move || query.get().range.from.map(|d| d.to_string()).unwrap_or_default()
@@ -286,7 +286,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                             update.with_value(|u| u(&|q: &mut ConsoleQuery| q.range.to = d));
                         }/>
                 </label>
-            </Show>
+            </ShowIf>
             {tab.quick().iter().map(|c| {
                 let c = *c;
                 match choices(c) {
@@ -442,17 +442,17 @@ fn Builder(
             </For>
             <div class="builder-actions">
                 <button type="button" on:click=move |_| draft.update(|d| d.push((first_column, Op::Eq, String::new())))>"+ Add condition"</button>
-                <Show when=move || { draft.with(|d| d.len() > 1) }>
+                <ShowIf when=Signal::derive(move || { draft.with(|d| d.len() > 1) })>
                     <label class="field">"Join with "
                         <select aria-label="Join" on:change=move |ev| join.set(event_target_value(&ev).parse().unwrap_or(Join::And))>
                             <option value="and" selected=move || join.get() == Join::And>"AND"</option>
                             <option value="or" selected=move || join.get() == Join::Or>"OR"</option>
                         </select>
                     </label>
-                </Show>
-                <Show when=move || { draft.with(|d| !d.is_empty()) || !query.get().builder.is_empty() }>
+                </ShowIf>
+                <ShowIf when=Signal::derive(move || { draft.with(|d| !d.is_empty()) || !query.get().builder.is_empty() })>
                     <button type="button" class="primary" on:click=apply>"Apply filters"</button>
-                </Show>
+                </ShowIf>
             </div>
         </section>
     }
