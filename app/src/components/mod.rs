@@ -39,6 +39,10 @@ fn ViewerBadge(viewer: Viewer) -> impl IntoView {
     }
 }
 
+/// A server action's input from a lookup of the form's fields by name; `Err` names a
+/// missing field.
+pub type FormInput<S> = fn(&dyn Fn(&'static str) -> Option<String>) -> Result<S, &'static str>;
+
 /// A form for a server action. Without JavaScript the browser posts it to the server
 /// function's URL, as with `ActionForm`; once hydrated, a submit dispatches the action
 /// with the input `input` builds from the form's fields. The fields are read by name
@@ -47,8 +51,7 @@ fn ViewerBadge(viewer: Viewer) -> impl IntoView {
 #[component]
 pub fn PostForm<S>(
     action: ServerAction<S>,
-    /// The action's input from a field lookup; `Err` names a missing field.
-    input: fn(&dyn Fn(&'static str) -> Option<String>) -> Result<S, &'static str>,
+    input: FormInput<S>,
     #[prop(optional)] class: Option<&'static str>,
     children: Children,
 ) -> impl IntoView
@@ -83,10 +86,7 @@ where
 }
 
 #[cfg(feature = "hydrate")]
-fn form_input<S>(
-    ev: &leptos::ev::SubmitEvent,
-    input: fn(&dyn Fn(&'static str) -> Option<String>) -> Result<S, &'static str>,
-) -> Result<S, String> {
+fn form_input<S>(ev: &leptos::ev::SubmitEvent, input: FormInput<S>) -> Result<S, String> {
     use leptos::wasm_bindgen::JsCast;
     let data = ev
         .target()
@@ -99,10 +99,7 @@ fn form_input<S>(
 
 /// Submit events fire only in the browser.
 #[cfg(not(feature = "hydrate"))]
-fn form_input<S>(
-    _: &leptos::ev::SubmitEvent,
-    _: fn(&dyn Fn(&'static str) -> Option<String>) -> Result<S, &'static str>,
-) -> Result<S, String> {
+fn form_input<S>(_: &leptos::ev::SubmitEvent, _: FormInput<S>) -> Result<S, String> {
     Err("no form in the server".to_owned())
 }
 
