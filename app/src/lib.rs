@@ -1,7 +1,14 @@
 //! Vigil's typed models, console components and server-function signatures,
 //! shared by the server (feature `ssr`) and the browser (feature `hydrate`).
+//!
+//! The browser's WASM grows with every distinct view type Leptos must render: each
+//! type-erased view, reactive child and `Suspend` output type gets its own copy of the
+//! rendering and hydration code. So reactive children (`{move || …}`) and `Suspend`s end
+//! in `.into_any()`, sharing one type, and `into_any_inner()` erases the element a
+//! `view!` built rather than its `View` wrapper.
 
 pub mod api;
+pub mod codec;
 pub mod components;
 pub mod model;
 pub mod pages;

@@ -3,7 +3,8 @@
 
 use super::tabs::{choices, Tab};
 use crate::api::{list_records, my_accounts, CancelJob};
-use crate::components::TopBar;
+use crate::components::IntoAnyInner;
+use crate::components::{PostForm, ShowIf, TopBar};
 use crate::model::{
     when, Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op,
     Role, TimePreset,
@@ -50,7 +51,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
     let live = Memo::new(move |_| params.read().get("live").as_deref() == Some("1"));
     let usage_view =
         Memo::new(move |_| super::usage::UsageView::parse(params.read().get("view").as_deref()));
-    let page = Resource::new(
+    let page = crate::codec::resource(
         move || (query.get(), cursor.get()),
         |(q, c)| list_records(q, c),
     );
@@ -93,21 +94,21 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
             <FilterBar tab query live/>
             <LiveStatus live refreshed/>
             {(tab == Tab::Usage).then(|| view! { <super::usage::UsageNav query view=usage_view/> })}
-            <Show when=move || tab != Tab::Usage || usage_view.get() == super::usage::UsageView::Details>
+            <ShowIf when=Signal::derive(move || tab != Tab::Usage || usage_view.get() == super::usage::UsageView::Details)>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => view! { <RecordTable tab page=p query live live_rows fresh cancel/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(p) => view! { <RecordTable tab page=p query live live_rows fresh cancel/> }.into_any_inner(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
                     }
                 })}
             </Transition>
-            </Show>
+            </ShowIf>
             {(tab == Tab::Usage).then(|| view! { <super::usage::UsageViews query view=usage_view/> })}
         </main>
-        {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> })}
+        {move || open.get().map(|id| view! { <super::drawer::Drawer id close=tab_href(tab, &query.get(), live.get(), &[])/> }).into_any()}
     }
-    .into_any()
+    .into_any_inner()
 }
 
 /// Polls every 5 s for records newer than the newest shown, while Live is on and the
@@ -116,7 +117,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
 fn live_mode(
     query: Memo<ConsoleQuery>,
     live: Memo<bool>,
-    page: Resource<Result<EventPage, ServerFnError>>,
+    page: Resource<Result<EventPage, ServerFnError>, crate::codec::Json>,
     live_rows: RwSignal<Vec<Event>>,
     fresh: RwSignal<HashSet<uuid::Uuid>>,
     refreshed: RwSignal<Option<String>>,
@@ -181,13 +182,13 @@ fn live_mode(
 #[component]
 fn LiveStatus(live: Memo<bool>, refreshed: RwSignal<Option<String>>) -> impl IntoView {
     view! {
-        <Show when=move || live.get()>
+        <ShowIf when=Signal::derive(move || live.get())>
             <p class="live-status" role="status">
                 <span class="live-dot"></span>
                 "Live: refreshing every 5 seconds"
-                {move || refreshed.get().map(|t| format!(" · last refreshed {t}"))}
+                {move || refreshed.get().map(|t| format!(" · last refreshed {t}")).into_any()}
             </p>
-        </Show>
+        </ShowIf>
     }
 }
 
@@ -268,7 +269,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                     }).collect_view()}
                 </select>
             </label>
-            <Show when=move || query.get().range.preset == TimePreset::Custom>
+            <ShowIf when=Signal::derive(move || query.get().range.preset == TimePreset::Custom)>
                 <label class="field">"From "
                     <input type="date" name="from" aria-label="Start date"
                         prop:value=move || query.get().range.from.map(|d| d.to_string()).unwrap_or_default()
@@ -285,7 +286,7 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                             update.with_value(|u| u(&|q: &mut ConsoleQuery| q.range.to = d));
                         }/>
                 </label>
-            </Show>
+            </ShowIf>
             {tab.quick().iter().map(|c| {
                 let c = *c;
                 match choices(c) {
@@ -299,14 +300,14 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                                 }).collect_view()}
                             </select>
                         </label>
-                    }.into_any(),
+                    }.into_any_inner(),
                     None => view! {
                         <label class="field">{c.label()} " "
                             <input type="text" name=c.as_str() aria-label=c.label() placeholder="any" size="12"
                                 prop:value=move || query.get().quick_value(c).unwrap_or("").to_owned()
                                 on:change=move |ev| set_quick(c, event_target_value(&ev))/>
                         </label>
-                    }.into_any(),
+                    }.into_any_inner(),
                 }
             }).collect_view()}
             <label class="field search">
@@ -329,10 +330,10 @@ fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -> impl Into
                 <a class="button" href=move || export("json") download>"Export JSON"</a>
             </span>
         </form>
-        <p class="range-words">{move || query.get().range.describe(now)}</p>
+        <p class="range-words">{move || query.get().range.describe(now).into_any()}</p>
         <Builder tab query update/>
     }
-    .into_any()
+    .into_any_inner()
 }
 
 /// Tenant admins may narrow the tab to one account; account admins see no selector.
@@ -341,8 +342,8 @@ fn AccountSelect(
     query: Memo<ConsoleQuery>,
     update: StoredValue<impl Fn(&dyn Fn(&mut ConsoleQuery)) + Send + Sync + 'static>,
 ) -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| crate::api::current_viewer());
-    let accounts = Resource::new(|| (), |_| my_accounts());
+    let viewer = crate::codec::resource(|| (), |_| crate::api::current_viewer());
+    let accounts = crate::codec::resource(|| (), |_| my_accounts());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -363,7 +364,7 @@ fn AccountSelect(
                             }).collect_view()}
                         </select>
                     </label>
-                })
+                }).into_any()
             })}
         </Transition>
     }
@@ -416,7 +417,7 @@ fn Builder(
                     let (i, (column, op, value)) = item;
                     view! {
                         <div class="builder-row">
-                            {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_ascii_uppercase()}</span> })}
+                            {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_ascii_uppercase().into_any()}</span> })}
                             <select aria-label="Column" on:change=move |ev| {
                                 let c = event_target_value(&ev).parse().unwrap_or(first_column);
                                 draft.update(|d| d[i].0 = c);
@@ -441,21 +442,21 @@ fn Builder(
             </For>
             <div class="builder-actions">
                 <button type="button" on:click=move |_| draft.update(|d| d.push((first_column, Op::Eq, String::new())))>"+ Add condition"</button>
-                <Show when=move || { draft.with(|d| d.len() > 1) }>
+                <ShowIf when=Signal::derive(move || { draft.with(|d| d.len() > 1) })>
                     <label class="field">"Join with "
                         <select aria-label="Join" on:change=move |ev| join.set(event_target_value(&ev).parse().unwrap_or(Join::And))>
                             <option value="and" selected=move || join.get() == Join::And>"AND"</option>
                             <option value="or" selected=move || join.get() == Join::Or>"OR"</option>
                         </select>
                     </label>
-                </Show>
-                <Show when=move || { draft.with(|d| !d.is_empty()) || !query.get().builder.is_empty() }>
+                </ShowIf>
+                <ShowIf when=Signal::derive(move || { draft.with(|d| !d.is_empty()) || !query.get().builder.is_empty() })>
                     <button type="button" class="primary" on:click=apply>"Apply filters"</button>
-                </Show>
+                </ShowIf>
             </div>
         </section>
     }
-    .into_any()
+    .into_any_inner()
 }
 
 fn status_badge(status: JobStatus) -> impl IntoView {
@@ -508,13 +509,13 @@ fn RecordTable(
         })}
         <table class=format!("events tab-{}", tab.label().to_ascii_lowercase().replace(' ', "-"))>
             <thead><tr>{tab.headers().iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr></thead>
-            <tbody class="live">{move || live_rows.get().into_iter().map(|e| live_row(e, &live_cancelled)).collect_view()}</tbody>
+            <tbody class="live">{move || live_rows.get().into_iter().map(|e| live_row(e, &live_cancelled)).collect_view().into_any()}</tbody>
             <tbody>{page.events.into_iter().map(|e| row(e, &cancelled)).collect_view()}</tbody>
         </table>
         <p class="pager">
             {(!empty).then(|| format!("Showing {shown} {}", tab.noun()))}
             {match next {
-                Some(href) => view! { " · more available " <a class="more" href=href>"Older →"</a> }.into_any(),
+                Some(href) => view! { " · more available " <a class="more" href=href>"Older →"</a> }.into_any_inner(),
                 None if empty => ().into_any(),
                 None => view! { " · end of the list" }.into_any(),
             }}
@@ -548,20 +549,20 @@ fn cells(
                 <td class="time">{time_text(e)}</td>
                 <td>
                     {if requested {
-                        view! { <span class="badge cancel-requested">"cancel requested"</span> }.into_any()
+                        view! { <span class="badge cancel-requested">"cancel requested"</span> }.into_any_inner()
                     } else if can_cancel {
                         view! {
-                            <ActionForm action=cancel>
+                            <PostForm action=cancel input=|field| Ok(CancelJob { job_id: field("job_id").ok_or("job_id")? })>
                                 <input type="hidden" name="job_id" value=job_id/>
                                 <button type="submit" class="danger">"Cancel"</button>
-                            </ActionForm>
-                        }.into_any()
+                            </PostForm>
+                        }.into_any_inner()
                     } else {
                         ().into_any()
                     }}
                 </td>
             }
-            .into_any()
+            .into_any_inner()
         }
         (EventDetail::Thread(t), Tab::Threads) => view! {
             <td><span class="badge">{t.source.as_str()}</span></td>
@@ -571,7 +572,7 @@ fn cells(
             <td class="snippet">{t.snippet().unwrap_or_default()}</td>
             <td class="time">{time}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::SystemEvent(s), Tab::Events) => view! {
             <td><a class="row-link mono" href=open.to_owned()>{s.event_type.clone()}</a></td>
             <td><span class=format!("badge severity-{}", s.severity.as_str())>{s.severity.as_str()}</span></td>
@@ -579,7 +580,7 @@ fn cells(
             <td>{s.agent.clone().unwrap_or_else(dash)}</td>
             <td class="time">{time_text(e)}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::AiInteraction(a), Tab::Ai) => view! {
             <td><a class="row-link" href=open.to_owned()>{e.actor.clone()}</a></td>
             <td>{a.action.clone()}</td>
@@ -591,7 +592,7 @@ fn cells(
             <td class="mono">{e.ip.clone().unwrap_or_else(dash)}</td>
             <td class="time">{time_text(e)}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::AdminAction(a), Tab::Admin) => view! {
             <td><a class="row-link" href=open.to_owned()>{a.event_name.clone()}</a></td>
             <td><span class="badge">{a.resource_type.clone()}</span></td>
@@ -600,7 +601,7 @@ fn cells(
             <td>{e.detail.summary()}</td>
             <td class="mono">{e.ip.clone().unwrap_or_else(dash)}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         (EventDetail::CreditUsage(c), Tab::Usage) => view! {
             <td class="time">{time}</td>
             <td>{e.actor.clone()}</td>
@@ -609,7 +610,7 @@ fn cells(
             <td class="num">{c.credits_consumed.to_string()}</td>
             <td class="num">{c.balance_after.to_string()}</td>
         }
-        .into_any(),
+        .into_any_inner(),
         _ => {
             let kind = e.detail.kind();
             view! {
@@ -619,7 +620,7 @@ fn cells(
                 <td>{e.actor.clone()}</td>
                 <td class="summary">{e.detail.summary()}</td>
             }
-            .into_any()
+            .into_any_inner()
         }
     }
 }

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 pub fn DetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let record = Resource::new(id, event_detail);
+    let record = crate::codec::resource(id, event_detail);
     view! {
         <TopBar/>
         <main class="content">

@@ -2,6 +2,7 @@
 //! Text from the platform is rendered as text (escaped), never as HTML.
 
 use crate::api::{event_detail, job_history};
+use crate::components::IntoAnyInner;
 use crate::model::{when, Event, EventDetail};
 use leptos::prelude::*;
 
@@ -11,7 +12,7 @@ fn pretty(value: &impl serde::Serialize) -> String {
 
 #[component]
 pub fn Drawer(id: String, close: String) -> impl IntoView {
-    let record = Resource::new(move || id.clone(), event_detail);
+    let record = crate::codec::resource(move || id.clone(), event_detail);
     view! {
         <aside class="drawer" role="dialog" aria-label="Record detail">
             <a class="drawer-close" href=close aria-label="Close">"✕"</a>
@@ -25,9 +26,9 @@ pub fn Drawer(id: String, close: String) -> impl IntoView {
 /// A fetched record, or why there is none ("not found" also for another scope's id).
 pub fn record_or_reason(result: Result<Option<Event>, ServerFnError>) -> AnyView {
     match result {
-        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any(),
-        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any(),
-        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any_inner(),
+        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any_inner(),
+        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
     }
 }
 
@@ -61,7 +62,7 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                     <section><h2>"New value"</h2><pre>{new}</pre></section>
                 </div>
             }
-            .into_any()
+            .into_any_inner()
         }
         EventDetail::Job(j) => {
             let (prompt, response) = (
@@ -69,7 +70,7 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                 j.response.clone().unwrap_or_default(),
             );
             let error = j.error.clone();
-            let history = Resource::new(
+            let history = crate::codec::resource(
                 {
                     let id = j.job_id.clone();
                     move || id.clone()
@@ -95,10 +96,11 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                                 }).collect_view()}
                             </ol>
                         }
+                        .into_any_inner()
                     })}
                 </Transition>
             }
-            .into_any()
+            .into_any_inner()
         }
         EventDetail::Thread(t) => {
             let messages = t.transcript.clone();
@@ -108,7 +110,7 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
                     {messages.into_iter().map(|m| view! { <li><strong>{m.role}</strong> ": " {m.content}</li> }).collect_view()}
                 </ol>
             }
-            .into_any()
+            .into_any_inner()
         }
         _ => ().into_any(),
     };

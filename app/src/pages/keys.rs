@@ -1,7 +1,8 @@
 //! Ingest API keys within the viewer's reach: create (shown once), list, deactivate.
 
 use crate::api::{list_api_keys, my_accounts, CreateApiKey, DeactivateApiKey};
-use crate::components::TopBar;
+use crate::components::IntoAnyInner;
+use crate::components::{PostForm, TopBar};
 use crate::model::{when, ApiKeyInfo};
 use leptos::prelude::*;
 
@@ -10,18 +11,21 @@ pub fn KeysPage() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let deactivate = ServerAction::<DeactivateApiKey>::new();
     // Refetch the list after every change.
-    let keys = Resource::new(
+    let keys = crate::codec::resource(
         move || (create.version().get(), deactivate.version().get()),
         |_| list_api_keys(),
     );
-    let accounts = Resource::new(|| (), |_| my_accounts());
+    let accounts = crate::codec::resource(|| (), |_| my_accounts());
 
     view! {
         <TopBar/>
         <main class="content narrow">
             <h1>"API keys"</h1>
             <p class="muted">"Keys let your platform send records to POST /api/v1/events. A key is shown once, when it is created."</p>
-            <ActionForm action=create attr:class="key-form">
+            <PostForm action=create class="key-form" input=|field| Ok(CreateApiKey {
+                name: field("name").ok_or("name")?,
+                account: field("account").ok_or("account")?,
+            })>
                 <label>"Name " <input type="text" name="name" required maxlength="100" placeholder="e.g. gateway-prod"/></label>
                 <label>
                     "Account "
@@ -37,27 +41,28 @@ pub fn KeysPage() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                             }
+                            .into_any_inner()
                         })}
                     </Transition>
                 </label>
                 <button type="submit">"Create key"</button>
-            </ActionForm>
+            </PostForm>
             {move || create.value().get().map(|r| match r {
                 Ok(k) => view! {
                     <div class="created-key" role="status">
                         <p>"Copy this key now; it will not be shown again:"</p>
                         <code class="secret">{k.plaintext}</code>
                     </div>
-                }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-            })}
-            {move || deactivate.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                }.into_any_inner(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
+            }).into_any()}
+            {move || deactivate.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> }).into_any()}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match keys.await {
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
-                        Ok(list) => view! { <KeyTable keys=list deactivate=deactivate/> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any_inner(),
+                        Ok(list) => view! { <KeyTable keys=list deactivate=deactivate/> }.into_any_inner(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
                     }
                 })}
             </Transition>
@@ -82,10 +87,10 @@ fn KeyTable(keys: Vec<ApiKeyInfo>, deactivate: ServerAction<DeactivateApiKey>) -
                             <td>{if active { "active" } else { "deactivated" }}</td>
                             <td>
                                 {active.then(|| view! {
-                                    <ActionForm action=deactivate>
+                                    <PostForm action=deactivate input=|field| Ok(DeactivateApiKey { id: field("id").ok_or("id")? })>
                                         <input type="hidden" name="id" value=k.id.clone()/>
                                         <button type="submit" class="danger">"Deactivate"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                 })}
                             </td>
                         </tr>

@@ -17,7 +17,7 @@ pub fn LoginPage() -> impl IntoView {
         <main class="login">
             <h1>"Vigil"</h1>
             <p class="muted">"Sign in to the audit log."</p>
-            {move || error().map(|text| view! { <p class="error" role="alert">{text}</p> })}
+            {move || error().map(|text| view! { <p class="error" role="alert">{text}</p> }).into_any()}
             <form method="post" action="/auth/login" class="login-form">
                 <label>"Email" <input type="email" name="email" required autocomplete="username"/></label>
                 <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>

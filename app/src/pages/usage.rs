@@ -2,6 +2,7 @@
 //! model over the selected period, each with a bar chart (inline SVG).
 
 use crate::api::usage_summary;
+use crate::components::IntoAnyInner;
 use crate::model::{ConsoleQuery, UsageRow};
 use leptos::prelude::*;
 
@@ -46,14 +47,14 @@ pub fn UsageNav(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoVi
 /// The credit view chosen (unless Details) and the token and cost aggregates.
 #[component]
 pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl IntoView {
-    let report = Resource::new(move || query.get(), usage_summary);
+    let report = crate::codec::resource(move || query.get(), usage_summary);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading usage…"</p> }>
             {move || {
                 let chosen = view.get();
                 Suspend::new(async move {
                 match report.await {
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
                     Ok(r) => {
                         let credits = match chosen {
                             UsageView::Details => None,
@@ -68,13 +69,19 @@ pub fn UsageViews(query: Memo<ConsoleQuery>, view: Memo<UsageView>) -> impl Into
                                 <Aggregate title="Tokens and cost by model" rows=r.tokens_by_model credits=false/>
                             </div>
                         }
-                        .into_any()
+                        .into_any_inner()
                     }
                 }
             })
             }}
         </Transition>
     }
+}
+
+/// A bar's width in the 240-pixel chart: `measure`'s share of `max`, rounded. An integer
+/// attribute rather than the `f64` the arithmetic gives saves the float's attribute code.
+fn bar_width(measure: f64, max: f64) -> i64 {
+    (measure / max * 240.0).round() as i64
 }
 
 /// A table of sums with a horizontal bar chart of the leading measure.
@@ -94,7 +101,7 @@ fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl In
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let w = (measure(r) / max * 240.0).round();
+            let w = bar_width(measure(r), max);
             let y = (i * (bar_h + 6)) as i64;
             view! {
                 <rect x="0" y=y width=w height=bar_h rx="3" class="bar"><title>{r.name.clone()}</title></rect>
@@ -108,12 +115,12 @@ fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl In
                 view! {
                     <tr><td>{r.name}</td><td class="num">{r.records}</td><td class="num">{r.executions}</td><td class="num">{r.credits.to_string()}</td></tr>
                 }
-                .into_any()
+                .into_any_inner()
             } else {
                 view! {
                     <tr><td>{r.name}</td><td class="num">{r.input_tokens}</td><td class="num">{r.output_tokens}</td><td class="num">{format!("${}", r.cost)}</td></tr>
                 }
-                .into_any()
+                .into_any_inner()
             }
         })
         .collect_view();
@@ -135,5 +142,22 @@ fn Aggregate(title: &'static str, rows: Vec<UsageRow>, credits: bool) -> impl In
                 </svg>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bar_width;
+
+    #[test]
+    fn bar_widths_read_as_the_rounded_floats_did() {
+        let maxes = [1.0, 3.0, 7.0, 240.0, 480.0, 999.0, 1_000_001.0, 9.0e15];
+        for max in maxes {
+            for i in 0..=2_000_u32 {
+                let m = max * f64::from(i) / 2_000.0;
+                let old = format!("{}", (m / max * 240.0).round());
+                assert_eq!(bar_width(m, max).to_string(), old, "{m} / {max}");
+            }
+        }
     }
 }
