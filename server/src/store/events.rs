@@ -146,13 +146,17 @@ struct Narrow {
     /// The oldest row a search window reaches (inclusive): a position rather than a
     /// time, as many records can share a millisecond.
     floor: Option<Cursor>,
+    /// A search window as a subquery: the newest this many rows the other filters
+    /// select, searched in one statement (PostgreSQL, where finding the floor first
+    /// meant reading those rows' heap twice).
+    window: Option<u32>,
 }
 
 impl Narrow {
     fn to(candidates: Candidates) -> Narrow {
         Narrow {
             candidates: Some(candidates),
-            floor: None,
+            ..Narrow::default()
         }
     }
 }
@@ -373,8 +377,8 @@ impl Store {
         // than a lookup reads means the search index would count more still.
         let heads_counted = match self.head_prefix(query, text) {
             Some(prefix) => {
-                let n = self.heads_with_prefix(scope, &prefix, SEARCH_LOOKUP_MAX);
-                if n.await? <= SEARCH_LOOKUP_MAX {
+                let cap = self.head_lookup_max();
+                if self.heads_with_prefix(scope, &prefix, cap).await? <= cap {
                     let heads = Narrow::to(Candidates::HeadPrefix(index));
                     return self.page(scope, query, limit, &heads).await;
                 }
@@ -412,6 +416,15 @@ impl Store {
         Ok(self.search_matches(kind, text, SEARCH_LOOKUP_MAX).await? <= SEARCH_LOOKUP_MAX)
     }
 
+    /// At most how many job heads a Jobs search reads one by one. PostgreSQL counts
+    /// them from the heap, in the index's order (random): 2,000 took 12 ms.
+    fn head_lookup_max(&self) -> i64 {
+        match self.backend {
+            super::Backend::Sqlite { .. } => SEARCH_LOOKUP_MAX,
+            super::Backend::Postgres(_) => SEARCH_LOOKUP_MAX / 4,
+        }
+    }
+
     /// The range a Jobs search looks up among the heads' prefix indexes: the lowered
     /// term, ASCII only, where both databases' `lower` (which the indexes hold) agrees
     /// with ours.
@@ -428,6 +441,7 @@ impl Store {
         prefix: &PrefixRange,
         cap: i64,
     ) -> StoreResult<i64> {
+        // A head in both ranges counts twice: the count only decides how to read.
         match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("SELECT count(*) FROM (");
@@ -436,13 +450,26 @@ impl Store {
                 Ok(q.build_query_scalar().fetch_one(read).await?)
             }
             super::Backend::Postgres(pool) => {
-                let mut q = QueryBuilder::new(
-                    "SELECT count(*) FROM (SELECT 1 FROM job_heads WHERE tenant_id = ",
-                );
-                q.push_bind(scope.tenant_id.clone()).push(" AND ");
-                push_head_prefix_ranges(&mut q, prefix);
+                // Each range in its index's order, so that the planner reads the index
+                // and stops (it chose bitmaps of every match, or the key's index).
+                let mut q = QueryBuilder::new("SELECT count(*) FROM (");
+                for (i, column) in ["subject", "model"].iter().enumerate() {
+                    let key = format!("lower({column}) COLLATE \"C\"");
+                    if i > 0 {
+                        q.push(" UNION ALL ");
+                    }
+                    q.push("(SELECT 1 FROM job_heads WHERE tenant_id = ")
+                        .push_bind(scope.tenant_id.clone())
+                        .push(format!(" AND {key} >= "))
+                        .push_bind(prefix.start.clone())
+                        .push(format!(" AND {key} < "))
+                        .push_bind(prefix.end.clone())
+                        .push(format!(" ORDER BY {key} LIMIT "))
+                        .push_bind(cap + 1)
+                        .push(")");
+                }
                 q.push(" LIMIT ").push_bind(cap + 1).push(") c");
-                let mut tx = index_only(pool).await?;
+                let mut tx = planned(pool, &[("max_parallel_workers_per_gather", "0")]).await?;
                 let n = q.build_query_scalar().fetch_one(&mut *tx).await?;
                 tx.rollback().await?;
                 Ok(n)
@@ -459,6 +486,14 @@ impl Store {
         limit: u32,
         window: u32,
     ) -> StoreResult<Option<Vec<R>>> {
+        if let super::Backend::Postgres(_) = self.backend {
+            let within = Narrow {
+                window: Some(window),
+                ..Narrow::default()
+            };
+            let rows = self.page(scope, query, limit, &within).await?;
+            return Ok((rows.len() > limit as usize).then_some(rows));
+        }
         let others = EventQuery {
             search: None,
             ..query.clone()
@@ -485,8 +520,8 @@ impl Store {
                 .map(Some);
         };
         let window = Narrow {
-            candidates: None,
             floor: Some(Cursor { occurred_at, id }),
+            ..Narrow::default()
         };
         let rows = self.page(scope, query, limit, &window).await?;
         Ok((rows.len() > limit as usize).then_some(rows))
@@ -613,8 +648,15 @@ fn push_page<'a, DB: sqlx::Database>(
             _ => "job_heads",
         };
         q.push(format!(
-            "SELECT {select} FROM events WHERE id IN (SELECT id FROM {heads_table} WHERE tenant_id = "
+            "SELECT {select} FROM events WHERE id IN (SELECT id FROM "
         ));
+        match narrow.window {
+            Some(n) => push_window(q, scope, query, n, "job_heads", true),
+            None => {
+                q.push(heads_table);
+            }
+        }
+        q.push(" WHERE tenant_id = ");
         push_where_on(q, scope, query, true, narrow);
         push_order(q, query, limit, offset);
         q.push(")");
@@ -625,10 +667,41 @@ fn push_page<'a, DB: sqlx::Database>(
         } else {
             "events"
         };
-        q.push(format!("SELECT {select} FROM {table} WHERE tenant_id = "));
+        q.push(format!("SELECT {select} FROM "));
+        match narrow.window {
+            Some(n) => push_window(q, scope, query, n, "events", false),
+            None => {
+                q.push(table);
+            }
+        }
+        q.push(" WHERE tenant_id = ");
         push_where_on(q, scope, query, false, narrow);
         push_order(q, query, limit, offset);
     }
+}
+
+/// `(SELECT * FROM table … LIMIT n) AS table`: the newest `n` rows the query selects
+/// without its search, under the table's own name, so the conditions that follow
+/// (all of the query's again, and the search) read as on the table itself.
+fn push_window<'a, DB: sqlx::Database>(
+    q: &mut QueryBuilder<'a, DB>,
+    scope: &Scope,
+    query: &EventQuery,
+    n: u32,
+    table: &str,
+    heads: bool,
+) where
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let others = EventQuery {
+        search: None,
+        ..query.clone()
+    };
+    q.push(format!("(SELECT * FROM {table} WHERE tenant_id = "));
+    push_where_on(q, scope, &others, heads, &Narrow::default());
+    push_order(q, &others, n.saturating_sub(1), 0);
+    q.push(format!(") AS {table}"));
 }
 
 /// Scope and filters, after `WHERE tenant_id = `.
@@ -852,15 +925,36 @@ fn push_like_any<'a, 'c, DB: sqlx::Database>(
 /// A read transaction in which PostgreSQL's planner may only use bitmap scans: a rare
 /// term's few candidates come from the trigram index, never from walking the tab's
 /// time index in the hope of meeting them (which can mean every record of the kind).
+/// No parallel workers either: starting them took about 5 ms of a 6 ms count.
 async fn index_only(
     pool: &sqlx::PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let settings = [
+        ("enable_seqscan", "off"),
+        ("enable_indexscan", "off"),
+        ("enable_indexonlyscan", "off"),
+        ("max_parallel_workers_per_gather", "0"),
+    ];
+    planned(pool, &settings).await
+}
+
+/// A read transaction with planner `settings` (`SET LOCAL`), set in one round trip.
+async fn planned(
+    pool: &sqlx::PgPool,
+    settings: &[(&str, &str)],
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    for setting in ["enable_seqscan", "enable_indexscan", "enable_indexonlyscan"] {
-        sqlx::query(&format!("SET LOCAL {setting} = off"))
-            .execute(&mut *tx)
-            .await?;
+    let mut q = QueryBuilder::<sqlx::Postgres>::new("SELECT ");
+    let mut calls = q.separated(", ");
+    for (name, value) in settings {
+        calls
+            .push("set_config(")
+            .push_bind_unseparated(*name)
+            .push_unseparated(", ")
+            .push_bind_unseparated(*value)
+            .push_unseparated(", true)");
     }
+    q.build().execute(&mut *tx).await?;
     Ok(tx)
 }
 
@@ -957,7 +1051,7 @@ fn push_head_prefix_ranges<'a, DB: sqlx::Database>(
 }
 
 /// SQLite: `SELECT rowid` of the tenant's job heads whose lowered id or model is in
-/// `prefix`: two ranges of the prefix indexes (migration 0004).
+/// `prefix`, each range read from its prefix index (migration 0004).
 fn push_head_prefix_rowids<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     tenant_id: &str,
