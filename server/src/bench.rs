@@ -505,6 +505,15 @@ pub async fn run(
 
 /// The report as a Markdown table.
 pub fn table(r: &Report) -> String {
+    // `--measure-only` adds nothing: there is no ingest to report.
+    if r.records == 0 {
+        let mut out = format!(
+            "### {} — measured on the database an earlier run filled\n\n| measure | value |\n| --- | --- |\n",
+            r.backend
+        );
+        out += &reads_table(r);
+        return out;
+    }
     let mut out = format!(
         "### {} — {} records\n\n| measure | value |\n| --- | --- |\n",
         r.backend, r.records
@@ -528,6 +537,13 @@ pub fn table(r: &Report) -> String {
             w.commit_us, w.total_us, w.rows_per_group, w.requests_per_group
         );
     }
+    out += &reads_table(r);
+    out
+}
+
+/// The table's rows for what the run read: first pages, Live polls, usage and export.
+fn reads_table(r: &Report) -> String {
+    let mut out = String::new();
     for (case, p50, p95, p99) in &r.first_page {
         out += &format!("| first page, {case} | p50 {p50:.2} / p95 {p95:.2} / p99 {p99:.2} ms |\n");
     }
