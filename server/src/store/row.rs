@@ -12,7 +12,7 @@ pub(crate) const COLUMNS: &str = "id, tenant_id, account_id, seq, kind, occurred
 
 /// What a page of records can be read as: every column (`EventRow`), or what an export
 /// writes (`ExportRow`). Read either from the database's rows or, in bulk, from a JSON
-/// array of the columns in `COLUMNS` order (see `Store::page`).
+/// array of its `COLUMNS`, in that order (see `Store::page`).
 pub(crate) trait PageRow:
     Sized
     + Send
