@@ -453,18 +453,16 @@ impl Store {
                 // Each range in its index's order, so that the planner reads the index
                 // and stops (it chose bitmaps of every match, or the key's index).
                 let mut q = QueryBuilder::new("SELECT count(*) FROM (");
-                for (i, column) in ["subject", "model"].iter().enumerate() {
-                    let key = format!("lower({column}) COLLATE \"C\"");
+                for (i, column) in HEAD_PREFIX_COLUMNS.iter().enumerate() {
+                    let key = prefix_key(SearchIndex::Trigram, column);
                     if i > 0 {
                         q.push(" UNION ALL ");
                     }
                     q.push("(SELECT 1 FROM job_heads WHERE tenant_id = ")
                         .push_bind(scope.tenant_id.clone())
-                        .push(format!(" AND {key} >= "))
-                        .push_bind(prefix.start.clone())
-                        .push(format!(" AND {key} < "))
-                        .push_bind(prefix.end.clone())
-                        .push(format!(" ORDER BY {key} LIMIT "))
+                        .push(" AND ");
+                    prefix.push_on(&mut q, &key);
+                    q.push(format!(" ORDER BY {key} LIMIT "))
                         .push_bind(cap + 1)
                         .push(")");
                 }
@@ -806,21 +804,15 @@ fn push_where_on<'a, DB: sqlx::Database>(
         let (prefix_only, columns) = search_columns(query.kind);
         q.push(" AND ");
         push_like_any(q, columns.iter(), &like_pattern(text, prefix_only));
-        if let Some(c) = narrow.candidates {
+        match narrow.candidates {
             // Only ever on the heads (see `head_prefix`).
-            let prefix = PrefixRange::of(text);
-            match (c, &prefix) {
-                (Candidates::HeadPrefix(SearchIndex::Fts5), Some(p)) => {
-                    q.push(" AND rowid IN (");
-                    push_head_prefix_rowids(q, &scope.tenant_id, p);
-                    q.push(")");
+            Some(Candidates::HeadPrefix(index)) => {
+                if let Some(prefix) = PrefixRange::of(text) {
+                    push_head_prefix(q, index, &scope.tenant_id, &prefix);
                 }
-                (Candidates::HeadPrefix(SearchIndex::Trigram), Some(p)) => {
-                    q.push(" AND ");
-                    push_head_prefix_ranges(q, p);
-                }
-                _ => push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads),
             }
+            Some(c) => push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads),
+            None => {}
         }
     }
     if query.latest_per_subject && narrow.candidates.is_some_and(Candidates::is_lookup) {
@@ -972,17 +964,17 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    if let Candidates::HeadPrefix(_) = candidates {
-        return; // pushed by `push_where_on`, which knows the tenant
-    }
+    let (Candidates::Filter(index) | Candidates::Lookup(index)) = candidates else {
+        return; // a prefix's heads: see `push_head_prefix`
+    };
     let id = text.trim().parse::<Uuid>().ok().map(|id| id.to_string());
     q.push(if heads {
         " AND id IN (SELECT id FROM events WHERE "
     } else {
         " AND ("
     });
-    match candidates {
-        Candidates::Filter(SearchIndex::Fts5) | Candidates::Lookup(SearchIndex::Fts5) => {
+    match index {
+        SearchIndex::Fts5 => {
             q.push("rowid IN (");
             push_fts_rowids(q, kind, text, prefix_only, columns);
             if let Some(id) = id {
@@ -992,7 +984,7 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
             }
             q.push(")");
         }
-        Candidates::Filter(SearchIndex::Trigram) | Candidates::Lookup(SearchIndex::Trigram) => {
+        SearchIndex::Trigram => {
             q.push("(");
             push_trigram_conditions(q, kind, text, prefix_only, columns);
             q.push(")");
@@ -1000,7 +992,6 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
                 q.push(" OR id = ").push_bind(id);
             }
         }
-        Candidates::HeadPrefix(_) => {}
     }
     q.push(")");
 }
@@ -1025,29 +1016,59 @@ impl PrefixRange {
         end.push(char::from(last + 1));
         Some(PrefixRange { start, end })
     }
+
+    /// `key >= start AND key < end`.
+    fn push_on<'a, DB: sqlx::Database>(&self, q: &mut QueryBuilder<'a, DB>, key: &str)
+    where
+        String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    {
+        q.push(format!("{key} >= "))
+            .push_bind(self.start.clone())
+            .push(format!(" AND {key} < "))
+            .push_bind(self.end.clone());
+    }
 }
 
-/// PostgreSQL: the job heads whose lowered id or model is in `prefix`, as two ranges of
-/// the prefix indexes (migration 0005), compared byte-wise (`"C"`) whatever the
-/// database's collation.
-fn push_head_prefix_ranges<'a, DB: sqlx::Database>(
+/// The job heads' columns a Jobs search matches by prefix, each with its index
+/// (migrations sqlite/0004 and postgres/0005).
+const HEAD_PREFIX_COLUMNS: [&str; 2] = ["subject", "model"];
+
+/// A prefix index's key: PostgreSQL's compares byte-wise (`"C"`) whatever the
+/// database's collation, as SQLite's always does.
+fn prefix_key(index: SearchIndex, column: &str) -> String {
+    match index {
+        SearchIndex::Fts5 => format!("lower({column})"),
+        SearchIndex::Trigram => format!("lower({column}) COLLATE \"C\""),
+    }
+}
+
+/// The condition keeping the tenant's job heads whose lowered id or model is in
+/// `prefix`: on SQLite their rowids from the two ranges (read by rowid after), on
+/// PostgreSQL the ranges themselves (read as bitmaps).
+fn push_head_prefix<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
+    index: SearchIndex,
+    tenant_id: &str,
     prefix: &PrefixRange,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    q.push("(");
-    for (i, column) in ["subject", "model"].iter().enumerate() {
-        if i > 0 {
-            q.push(" OR ");
+    match index {
+        SearchIndex::Fts5 => {
+            q.push(" AND rowid IN (");
+            push_head_prefix_rowids(q, tenant_id, prefix);
+            q.push(")");
         }
-        q.push(format!("(lower({column}) COLLATE \"C\" >= "))
-            .push_bind(prefix.start.clone())
-            .push(format!(" AND lower({column}) COLLATE \"C\" < "))
-            .push_bind(prefix.end.clone())
-            .push(")");
+        SearchIndex::Trigram => {
+            q.push(" AND (");
+            for (i, column) in HEAD_PREFIX_COLUMNS.iter().enumerate() {
+                q.push(if i > 0 { " OR (" } else { "(" });
+                prefix.push_on(q, &prefix_key(index, column));
+                q.push(")");
+            }
+            q.push(")");
+        }
     }
-    q.push(")");
 }
 
 /// SQLite: `SELECT rowid` of the tenant's job heads whose lowered id or model is in
@@ -1059,16 +1080,14 @@ fn push_head_prefix_rowids<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    for (i, column) in ["subject", "model"].iter().enumerate() {
+    for (i, column) in HEAD_PREFIX_COLUMNS.iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
         }
         q.push("SELECT rowid FROM job_heads WHERE tenant_id = ")
             .push_bind(tenant_id.to_owned())
-            .push(format!(" AND lower({column}) >= "))
-            .push_bind(prefix.start.clone())
-            .push(format!(" AND lower({column}) < "))
-            .push_bind(prefix.end.clone());
+            .push(" AND ");
+        prefix.push_on(q, &prefix_key(SearchIndex::Fts5, column));
     }
 }
 
