@@ -54,6 +54,9 @@ pub enum Command {
         /// Timed repetitions per query.
         #[arg(long, default_value_t = 50)]
         runs: usize,
+        /// Batches in flight at once, as a platform's workers would send them.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
         /// Also write the report here as JSON.
         #[arg(long)]
         json: Option<std::path::PathBuf>,

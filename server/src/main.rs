@@ -151,6 +151,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             events,
             http_events,
             runs,
+            clients,
             json,
             measure_only,
         } => {
@@ -167,7 +168,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 );
                 (events, http_events)
             };
-            let report = vigil::bench::run(store, database_url, events, http_events, runs).await?;
+            let report =
+                vigil::bench::run(store, database_url, events, http_events, runs, clients).await?;
             println!("{}", vigil::bench::table(&report));
             for (case, plan) in &report.plans {
                 println!("plan, {case}:\n    {}", plan.join("\n    "));

@@ -44,27 +44,16 @@ async fn ingest(
         },
         _ => ApiError::Invalid(FieldError::new("body", e.body_text())),
     })?;
-    let value: Value = serde_json::from_slice(&body)
-        .map_err(|e| FieldError::new("body", format!("not valid JSON: {e}")))?;
-    let (items, batch) = match value {
-        Value::Array(items) => (items, true),
-        single => (vec![single], false),
-    };
-    if items.is_empty() {
-        return Err(FieldError::new("body", "an empty array: send at least one record").into());
-    }
-    if items.len() > MAX_BATCH {
-        return Err(FieldError::new(
-            "body",
-            format!("{} records: at most {MAX_BATCH} per request", items.len()),
-        )
-        .into());
-    }
     let writer = WriterScope {
         tenant_id: caller.tenant_id.clone(),
         account_id: caller.account_id.clone(),
     };
-    let now = Utc::now();
+    // Decoding a batch takes milliseconds of CPU: on a blocking thread, so the runtime's
+    // workers stay free to drive the writer's transaction between its statements.
+    let store = state.store.clone();
+    let (events, batch) = tokio::task::spawn_blocking(move || decode(&body, &writer, &store))
+        .await
+        .map_err(ApiError::internal)??;
     let prefix = |i: usize| {
         if batch {
             format!("[{i}]")
@@ -72,12 +61,6 @@ async fn ingest(
             String::new()
         }
     };
-    let events = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| parse_record(v, &prefix(i), &writer, |m| state.store.model_rate(m), now))
-        .collect::<Result<Vec<_>, _>>()?;
-
     let outcomes = state
         .store
         .append(&caller.tenant_id, &events)
@@ -106,6 +89,46 @@ async fn ingest(
 }
 
 /// One record by id. Outside the key's scope it is "not found", exactly like a missing id.
+/// The records of an ingest body, and whether it was a batch (an array).
+fn decode(
+    body: &[u8],
+    writer: &WriterScope,
+    store: &crate::store::Store,
+) -> Result<(Vec<crate::store::NewEvent>, bool), FieldError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| FieldError::new("body", format!("not valid JSON: {e}")))?;
+    let (items, batch) = match value {
+        Value::Array(items) => (items, true),
+        single => (vec![single], false),
+    };
+    if items.is_empty() {
+        return Err(FieldError::new(
+            "body",
+            "an empty array: send at least one record",
+        ));
+    }
+    if items.len() > MAX_BATCH {
+        return Err(FieldError::new(
+            "body",
+            format!("{} records: at most {MAX_BATCH} per request", items.len()),
+        ));
+    }
+    let now = Utc::now();
+    let events = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let prefix = if batch {
+                format!("[{i}]")
+            } else {
+                String::new()
+            };
+            parse_record(v, &prefix, writer, |m| store.model_rate(m), now)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((events, batch))
+}
+
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 async fn one(
     State(state): State<AppState>,

@@ -107,7 +107,8 @@ pub struct EventQuery {
 /// The search index a backend has (see migrations 0003).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SearchIndex {
-    /// SQLite: an FTS5 trigram table per kind, `search_<kind>`, keyed by rowid.
+    /// SQLite: an FTS5 trigram table per kind, `search_<kind>`, keyed by rowid, in
+    /// a file of its own that an indexer keeps (see search_file.rs).
     Fts5,
     /// PostgreSQL: a pg_trgm GIN index on the lowered searchable columns.
     Trigram,
@@ -533,15 +534,15 @@ impl Store {
         text: &str,
         cap: i64,
     ) -> StoreResult<i64> {
-        let (prefix_only, columns) = search_columns(kind);
         match &self.backend {
             super::Backend::Sqlite { read, .. } => {
                 let mut q = QueryBuilder::new("SELECT count(*) FROM (");
-                push_fts_rowids(&mut q, kind, text, prefix_only, columns);
+                push_fts_rowids(&mut q, kind, text);
                 q.push(" LIMIT ").push_bind(cap + 1).push(")");
                 Ok(q.build_query_scalar().fetch_one(read).await?)
             }
             super::Backend::Postgres(pool) => {
+                let (prefix_only, columns) = search_columns(kind);
                 let mut q = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM events WHERE ");
                 push_trigram_conditions(&mut q, kind, text, prefix_only, columns);
                 q.push(" LIMIT ").push_bind(cap + 1).push(") c");
@@ -843,34 +844,41 @@ fn search_columns(kind: Option<EventKind>) -> (bool, &'static [&'static str]) {
     }
 }
 
-/// `SELECT rowid` of the FTS5 matches for `text` in the kind's table (every kind's if
-/// none), in the searched columns: `{cols} : ^"text"` is the phrase of the text's
-/// trigrams in those columns, at their start when the tab matches prefixes.
+/// `SELECT rowid` of the records of the kind (every kind if none) whose FTS5 entry holds
+/// every trigram of `text`, and of the records not indexed yet: a superset of the
+/// matches (the index keeps neither columns nor positions, see search_file.rs), which the
+/// page's exact condition narrows.
 fn push_fts_rowids<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     kind: Option<EventKind>,
     text: &str,
-    prefix_only: bool,
-    columns: &[&str],
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let indexed: Vec<&str> = columns.iter().copied().filter(|c| *c != "id").collect();
-    let phrase = format!(
-        "{{{}}} : {}\"{}\"",
-        indexed.join(" "),
-        if prefix_only { "^ " } else { "" },
-        text.replace('"', "\"\"")
-    );
+    let phrase = trigram_query(text);
     let kinds: Vec<EventKind> = kind.map_or_else(|| EventKind::ALL.to_vec(), |k| vec![k]);
-    for (i, k) in kinds.iter().enumerate() {
-        if i > 0 {
-            q.push(" UNION ALL ");
-        }
+    for k in &kinds {
         let table = format!("search_{}", k.as_str());
         q.push(format!("SELECT rowid FROM {table} WHERE {table} MATCH "))
-            .push_bind(phrase.clone());
+            .push_bind(phrase.clone())
+            .push(" UNION ALL ");
     }
+    // And every record the indexer has yet to add (see search_file.rs): a candidate
+    // like the others, so a search finds a record as soon as its append commits.
+    q.push("SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state)");
+    if let Some(k) = kind {
+        q.push(format!(" AND kind = '{}'", k.as_str()));
+    }
+}
+
+/// An FTS5 query for the entries holding every trigram of `text`: `"abc" AND "bcd"`.
+fn trigram_query(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .windows(3)
+        .map(|w| format!("\"{}\"", w.iter().collect::<String>().replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 /// The searched columns' trigram conditions, for PostgreSQL's index of the kind: the
@@ -976,7 +984,7 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
     match index {
         SearchIndex::Fts5 => {
             q.push("rowid IN (");
-            push_fts_rowids(q, kind, text, prefix_only, columns);
+            push_fts_rowids(q, kind, text);
             if let Some(id) = id {
                 // By rowid too: a lookup's table takes no index, a subquery's does.
                 q.push(" UNION ALL SELECT rowid FROM events WHERE id = ")

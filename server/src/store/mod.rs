@@ -9,6 +9,7 @@ mod commit;
 mod events;
 mod identity;
 mod row;
+mod search_file;
 mod usage;
 
 pub use chain::{VerifyFailure, VerifyReport};
@@ -18,6 +19,7 @@ pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
 pub(crate) use row::ExportRow;
 #[cfg(test)]
 pub(crate) use row::{EventRow, GENESIS};
+pub use search_file::IndexerStats;
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
@@ -62,6 +64,8 @@ enum Backend {
         write: SqlitePool,
         /// Reads of big pages (exports, pulls): kept apart from the console's readers.
         bulk: SqlitePool,
+        /// The search indexer's connection (see `search_file`).
+        index: SqlitePool,
     },
     Postgres(PgPool),
 }
@@ -70,6 +74,7 @@ enum Backend {
 pub struct Store {
     backend: Backend,
     commits: Arc<commit::GroupCommit>,
+    indexer: Arc<search_file::Indexer>,
     rates: Arc<HashMap<String, ModelRate>>,
 }
 
@@ -118,25 +123,42 @@ impl Store {
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("temp_store", "memory")
                 .disable_statement_logging();
-            // The writer keeps the hot index pages of every append in its cache (64 MB), and
-            // checkpoints every 16 MB of WAL rather than 4 MB, so a page rewritten by many
-            // commits reaches the database file once.
-            let write = SqlitePoolOptions::new()
+            // Every connection sees the search index's file as schema `search`.
+            let search = search_file::path_for(opts.get_filename());
+            let pool = move || {
+                let search = search.clone();
+                SqlitePoolOptions::new().after_connect(move |conn, _| {
+                    let search = search.clone();
+                    Box::pin(async move {
+                        sqlx::query("ATTACH DATABASE $1 AS search")
+                            .bind(search.to_string_lossy().into_owned())
+                            .execute(conn)
+                            .await
+                            .map(drop)
+                    })
+                })
+            };
+            // The writer keeps the hot index pages of every append in its cache (256 MB:
+            // at 10M records the indexes' growing edges alone outgrow 64 MB). The indexer's
+            // connection checkpoints the WAL every second (see search_file.rs); the
+            // writer does so itself only past 256 MB of WAL.
+            let write = pool()
                 .max_connections(1)
                 .connect_with(
                     opts.clone()
-                        .pragma("cache_size", "-65536")
-                        .pragma("wal_autocheckpoint", "4000"),
+                        .pragma("cache_size", "-262144")
+                        .pragma("wal_autocheckpoint", "65536"),
                 )
                 .await?;
             sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+            search_file::create(&write).await?;
             // Statistics for the planner, bounded so start-up stays fast on big files.
-            sqlx::query("PRAGMA optimize").execute(&write).await?;
+            sqlx::query("PRAGMA main.optimize").execute(&write).await?;
             // Plain (not read-only) connections: under load, read-only ones could wait
             // out the busy timeout on the WAL index, stalling requests for seconds.
             // 16 MB each: the OS page cache serves the rest, and eight caches of 64 MB
             // would dominate the server's memory.
-            let read = SqlitePoolOptions::new()
+            let read = pool()
                 .max_connections(8)
                 // Rows cross from SQLite's thread to the request task through a channel;
                 // a deep one lets a page stream without a thread switch per row.
@@ -151,11 +173,21 @@ impl Store {
             // up warming three 16 MB caches. Its own two connections, with 4 MB each (a
             // scan reads each page once), bound what exports hold and leave the
             // console's readers to the console.
-            let bulk = SqlitePoolOptions::new()
+            let bulk = pool()
                 .max_connections(2)
-                .connect_with(opts.pragma("cache_size", "-4096"))
+                .connect_with(opts.clone().pragma("cache_size", "-4096"))
                 .await?;
-            Backend::Sqlite { read, write, bulk }
+            // The indexer's: FTS5 keeps a batch's terms in memory until it commits.
+            let index = pool()
+                .max_connections(1)
+                .connect_with(opts.pragma("cache_size", "-16384"))
+                .await?;
+            Backend::Sqlite {
+                read,
+                write,
+                bulk,
+                index,
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // No JIT: it compiles a query whose estimated cost passes `jit_above_cost`,
             // and a search lookup that reads a handful of rows spent 89 ms of its 139 ms
@@ -176,9 +208,13 @@ impl Store {
         let mut store = Store {
             backend,
             commits: Arc::default(),
+            indexer: Arc::default(),
             rates: Arc::default(),
         };
         store.rates = Arc::new(store.load_rates().await?);
+        if let Backend::Sqlite { index, .. } = &store.backend {
+            store.spawn_indexer(index.clone());
+        }
         Ok(store)
     }
 
@@ -187,7 +223,7 @@ impl Store {
     pub async fn analyze(&self) -> StoreResult<()> {
         match &self.backend {
             Backend::Sqlite { write, .. } => {
-                sqlx::raw_sql("PRAGMA analysis_limit = 2000; ANALYZE;")
+                sqlx::raw_sql("PRAGMA analysis_limit = 2000; ANALYZE main;")
                     .execute(write)
                     .await?;
             }
@@ -239,10 +275,16 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.backend {
-            Backend::Sqlite { read, write, bulk } => {
+            Backend::Sqlite {
+                read,
+                write,
+                bulk,
+                index,
+            } => {
                 read.close().await;
                 write.close().await;
                 bulk.close().await;
+                index.close().await;
             }
             Backend::Postgres(pool) => pool.close().await,
         }

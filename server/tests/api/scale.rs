@@ -478,6 +478,71 @@ async fn a_job_search_finds_current_states(b: Backend) {
     }
 }
 
+/// SQLite's search index follows the append in a file of its own: with its indexer held
+/// up (the file's write lock taken), appends still commit, and a search finds the new
+/// records (rare term, common term, job prefix) among those not yet indexed; once let
+/// go, the indexer catches up.
+#[tokio::test]
+async fn sqlite_search_finds_records_the_indexer_has_not_reached() {
+    use sqlx::Connection;
+    let app = spawn_app(Backend::Sqlite).await;
+    let path = app.database_url.trim_start_matches("sqlite:").to_owned() + "-search";
+    let mut blocker = sqlx::SqliteConnection::connect(&format!("sqlite:{path}"))
+        .await
+        .expect("open the search file");
+    while app.store.search_lag().await.expect("lag") > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .expect("hold the search file");
+    let at = Utc::now().to_rfc3339();
+    let mut batch: Vec<Value> = (0..300)
+        .map(|i| json!({"kind":"ai_interaction","account_id":"a1","user":"ann@x.test","action":"chat.completion","model":"gpt-4o","dlp":"clean","input_tokens":1,"output_tokens":1,"occurred_at":at.clone(),"input_tokens":i}))
+        .collect();
+    batch.push(json!({"kind":"ai_interaction","account_id":"a1","user":"qxv.Rare@x.test","action":"chat.completion","model":"gpt-4o","dlp":"clean","input_tokens":1,"output_tokens":1,"occurred_at":at.clone()}));
+    batch.push(json!({"kind":"job","account_id":"a1","job_id":"jobzz-1","status":"running","agent":"a","model":"gpt-4o","job_type":"t","occurred_at":at}));
+    post(&app, &batch).await;
+    assert!(app.store.search_lag().await.expect("lag") >= 302);
+    let scope = Scope::tenant("t1");
+    let search = |kind, text: &str| EventQuery {
+        kind: Some(kind),
+        search: Some(text.into()),
+        latest_per_subject: kind == app::model::EventKind::Job,
+        limit: 50,
+        ..EventQuery::default()
+    };
+    use app::model::EventKind::{AiInteraction, Job};
+    for round in ["behind", "caught up"] {
+        for (kind, text, found) in [
+            (AiInteraction, "rare@", 1),
+            (AiInteraction, "ann@x", 50),
+            (AiInteraction, "nobody", 0),
+            (Job, "JOBZZ", 1),
+        ] {
+            let (page, _) = app
+                .store
+                .list(&scope, &search(kind, text))
+                .await
+                .expect("search");
+            assert_eq!(page.len(), found, "{round}: {kind:?} {text:?}");
+        }
+        if round == "behind" {
+            assert!(app.store.search_lag().await.expect("lag") >= 302, "held up");
+            sqlx::query("ROLLBACK")
+                .execute(&mut blocker)
+                .await
+                .expect("let go");
+            let waited = std::time::Instant::now();
+            while app.store.search_lag().await.expect("lag") > 0 {
+                assert!(waited.elapsed().as_secs() < 30, "the indexer caught up");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
 on_both_backends!(
     a_job_search_finds_current_states,
     big_pages_match_small_pages,

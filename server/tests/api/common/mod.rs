@@ -16,6 +16,7 @@ pub enum Backend {
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub store: Store,
     pub client: Client,
     /// Tenant `t1`, all accounts (`a1`, `a2`).
@@ -126,6 +127,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     tokio::spawn(vigil::serve(listener, state));
     TestApp {
         base: format!("http://{addr}"),
+        database_url: url,
         store,
         client: Client::builder()
             .redirect(Policy::none())
