@@ -50,12 +50,28 @@ pub struct IndexerStats {
 /// The search file's tables; idempotent. Not a migration: the file can be deleted and
 /// is then made again here, and filled again by the indexer.
 pub(crate) async fn create(write: &SqlitePool) -> StoreResult<()> {
-    let mut sql = String::from(
+    sqlx::raw_sql(
         "PRAGMA search.journal_mode = WAL; \
          CREATE TABLE IF NOT EXISTS search.search_state (\
              id INTEGER PRIMARY KEY CHECK (id = 1), upto INTEGER NOT NULL); \
          INSERT OR IGNORE INTO search.search_state (id, upto) VALUES (1, 0);",
-    );
+    )
+    .execute(write)
+    .await?;
+    // An index ahead of the records belongs to other records (a database restored from
+    // a backup beside a newer search file): start it again.
+    let ahead: bool = sqlx::query_scalar(
+        "SELECT upto > (SELECT coalesce(max(rowid), 0) FROM events) FROM search.search_state",
+    )
+    .fetch_one(write)
+    .await?;
+    let mut sql = String::new();
+    if ahead {
+        sql += "UPDATE search.search_state SET upto = 0;";
+        for kind in EventKind::ALL {
+            sql += &format!("DROP TABLE IF EXISTS search.search_{};", kind.as_str());
+        }
+    }
     for kind in EventKind::ALL {
         sql += &format!(
             "CREATE VIRTUAL TABLE IF NOT EXISTS search.search_{} USING fts5(\

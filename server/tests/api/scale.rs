@@ -543,6 +543,44 @@ async fn sqlite_search_finds_records_the_indexer_has_not_reached() {
     }
 }
 
+/// A search file that claims more than the database holds (a database restored from a
+/// backup beside a newer search file) is started again when the store opens.
+#[tokio::test]
+async fn sqlite_search_index_ahead_of_the_records_is_rebuilt() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let at = Utc::now().to_rfc3339();
+    post(
+        &app,
+        &[json!({"kind":"ai_interaction","account_id":"a1","user":"qxv.Rare@x.test","action":"chat.completion","model":"gpt-4o","dlp":"clean","input_tokens":1,"output_tokens":1,"occurred_at":at})],
+    )
+    .await;
+    app.store
+        .execute_raw("UPDATE search.search_state SET upto = 1000000000")
+        .await
+        .expect("claim more");
+    assert!(app.store.search_lag().await.expect("lag") < 0);
+    let reopened = vigil::store::Store::connect(&app.database_url)
+        .await
+        .expect("reopen");
+    let waited = std::time::Instant::now();
+    while reopened.search_lag().await.expect("lag") != 0 {
+        assert!(waited.elapsed().as_secs() < 30, "the index was rebuilt");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let query = EventQuery {
+        kind: Some(EventKind::AiInteraction),
+        search: Some("rare@".into()),
+        limit: 50,
+        ..EventQuery::default()
+    };
+    let (page, _) = reopened
+        .list(&Scope::tenant("t1"), &query)
+        .await
+        .expect("search");
+    assert_eq!(page.len(), 1);
+    reopened.close().await;
+}
+
 on_both_backends!(
     a_job_search_finds_current_states,
     big_pages_match_small_pages,
