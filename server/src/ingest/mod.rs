@@ -88,7 +88,6 @@ async fn ingest(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// One record by id. Outside the key's scope it is "not found", exactly like a missing id.
 /// The records of an ingest body, and whether it was a batch (an array).
 fn decode(
     body: &[u8],
@@ -129,6 +128,7 @@ fn decode(
     Ok((events, batch))
 }
 
+/// One record by id. Outside the key's scope it is "not found", exactly like a missing id.
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 async fn one(
     State(state): State<AppState>,

@@ -3,11 +3,12 @@
 //! The FTS5 trigram tables (one per kind, keyed by the events' rowids) are a projection
 //! of `events`, not audit data. They keep which records hold a trigram, without columns
 //! or positions (`detail='none'`: 40% less work and a third of the size): a search asks
-//! for the records holding all of its trigrams, and checks its exact condition on them. Building them inside the append transaction cost the
-//! single writer about as much as the rows themselves, so an indexer adds each newly
-//! committed range of rows in a transaction of its own. Being in another file (attached
-//! as `search` on every connection), that transaction takes no lock the writer needs:
-//! appends and indexing run on both cores at once.
+//! for the records holding all of its trigrams, and checks its exact condition on them.
+//! Building them inside the append transaction cost the single writer about as much as
+//! the rows themselves, so an indexer adds each newly committed range of rows in a
+//! transaction of its own. Being in another file (attached as `search` on every
+//! connection), that transaction takes no lock the writer needs: appends and indexing
+//! run on both cores at once.
 //!
 //! The indexer's connection also checkpoints the main database's WAL, off the writer's
 //! thread.
