@@ -54,13 +54,7 @@ async fn ingest(
     let (events, batch) = tokio::task::spawn_blocking(move || decode(&body, &writer, &store))
         .await
         .map_err(ApiError::internal)??;
-    let prefix = |i: usize| {
-        if batch {
-            format!("[{i}]")
-        } else {
-            String::new()
-        }
-    };
+    let prefix = |i: usize| item_prefix(batch, i);
     let outcomes = state
         .store
         .append(&caller.tenant_id, &events)
@@ -117,15 +111,25 @@ fn decode(
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
-            let prefix = if batch {
-                format!("[{i}]")
-            } else {
-                String::new()
-            };
-            parse_record(v, &prefix, writer, |m| store.model_rate(m), now)
+            parse_record(
+                v,
+                &item_prefix(batch, i),
+                writer,
+                |m| store.model_rate(m),
+                now,
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((events, batch))
+}
+
+/// Where item `i` of a body sits in field paths: `[i]` in a batch, nothing alone.
+fn item_prefix(batch: bool, i: usize) -> String {
+    if batch {
+        format!("[{i}]")
+    } else {
+        String::new()
+    }
 }
 
 /// One record by id. Outside the key's scope it is "not found", exactly like a missing id.
