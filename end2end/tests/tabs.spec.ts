@@ -149,6 +149,22 @@ test('search is debounced and lands in the URL', async ({ page }) => {
   expect(requests.length).toBe(1);
 });
 
+test('a search under three characters says why it does not run; Jobs take any prefix', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/ai');
+  await page.getByLabel('Search').pressSequentially('gp', { delay: 40 });
+  await expect(page).toHaveURL(/q=gp/);
+  await expect(page.getByRole('alert')).toHaveText('invalid search: at least 3 characters (on Jobs, any start of a job id or model)');
+  await page.screenshot({ path: 'screenshots/search-short.png' });
+  await page.getByLabel('Search').pressSequentially('t', { delay: 40 });
+  await expect(page).toHaveURL(/q=gpt/);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(col(page, 1).first()).toBeVisible();
+  await page.goto('/jobs?q=j');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(col(page, 2).first()).toHaveText(/^job_/);
+});
+
 test('live mode picks up a record ingested during the test', async ({ page, request }) => {
   await signIn(page);
   await page.goto('/events?live=1');

@@ -57,6 +57,9 @@ pub enum Command {
         /// Batches in flight at once, as a platform's workers would send them.
         #[arg(long, default_value_t = 16)]
         clients: usize,
+        /// The terms each tab's search case cycles through, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "gpt,job_1,cron,ana,chat")]
+        search_terms: Vec<String>,
         /// Also write the report here as JSON.
         #[arg(long)]
         json: Option<std::path::PathBuf>,

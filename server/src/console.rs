@@ -17,6 +17,17 @@ fn unavailable(e: impl std::fmt::Display) -> BackendError {
     BackendError::Unavailable
 }
 
+/// A search the console cannot run (too short for the tab) is the caller's mistake.
+fn check_search(query: &ConsoleQuery) -> Result<(), BackendError> {
+    match query.search_problem() {
+        Some(message) => Err(BackendError::Invalid {
+            field: "search",
+            message,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn who(viewer: &Viewer, origin: Origin) -> Who {
     Who::from_origin(&viewer.email, origin)
 }
@@ -48,6 +59,7 @@ impl ConsoleBackend for StoreBackend {
         request: ListRequest,
     ) -> BoxFuture<'a, Result<EventPage, BackendError>> {
         Box::pin(async move {
+            check_search(&request.query)?;
             // The account filter narrows within the scope; outside it, it matches nothing.
             let mut query = EventQuery::from_console(&request.query, chrono::Utc::now());
             query.cursor = request
@@ -113,6 +125,7 @@ impl ConsoleBackend for StoreBackend {
         query: ConsoleQuery,
     ) -> BoxFuture<'a, Result<UsageReport, BackendError>> {
         Box::pin(async move {
+            check_search(&query)?;
             let query = EventQuery::from_console(&query, chrono::Utc::now());
             self.0
                 .usage(&viewer.scope, &query)

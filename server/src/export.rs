@@ -66,6 +66,9 @@ fn parse(params: Result<Query<ExportParams>, QueryRejection>) -> Result<Export, 
         .transpose()?;
     // Exactly what the tab shows: the same query, every page of it.
     let console = ConsoleQuery::from_params(kind, get, get_all);
+    if let Some(problem) = console.search_problem() {
+        return Err(FieldError::new("q", problem));
+    }
     let mut query = EventQuery::from_console(&console, Utc::now());
     query.limit = CHUNK;
     Ok(Export {
@@ -456,8 +459,8 @@ mod tests {
         odd.metadata.insert("n".into(), json!(1.5e-7));
         events.push(odd);
         drop(store);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        for file in crate::store::database_files(&path) {
+            let _ = std::fs::remove_file(file);
         }
         let mut prev = crate::store::GENESIS.to_owned();
         events

@@ -152,6 +152,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             http_events,
             runs,
             clients,
+            search_terms,
             json,
             measure_only,
         } => {
@@ -168,8 +169,17 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 );
                 (events, http_events)
             };
-            let report =
-                vigil::bench::run(store, database_url, events, http_events, runs, clients).await?;
+            anyhow::ensure!(
+                search_terms.iter().all(|t| !t.trim().is_empty()),
+                "--search-terms needs at least one term, and no empty ones"
+            );
+            let sizes = vigil::bench::Sizes {
+                events,
+                http_events,
+                runs,
+                clients,
+            };
+            let report = vigil::bench::run(store, database_url, sizes, &search_terms).await?;
             println!("{}", vigil::bench::table(&report));
             for (case, plan) in &report.plans {
                 println!("plan, {case}:\n    {}", plan.join("\n    "));

@@ -234,6 +234,12 @@ pub struct ConsoleQuery {
     pub search: Option<String>,
 }
 
+/// The fewest characters a search may have outside Jobs. Shorter terms can use neither
+/// backend's trigram index, so finding one that few records hold meant checking every
+/// record in the range: seconds at 10M records. Jobs match job ids and models by
+/// prefix, on an index, from the first character.
+pub const MIN_SEARCH_CHARS: usize = 3;
+
 /// Percent-encodes a query-string value.
 pub fn urlencode(text: &str) -> String {
     text.bytes()
@@ -247,6 +253,18 @@ pub fn urlencode(text: &str) -> String {
 }
 
 impl ConsoleQuery {
+    /// Why the search cannot run, if it cannot: fewer than `MIN_SEARCH_CHARS` characters
+    /// outside Jobs.
+    pub fn search_problem(&self) -> Option<String> {
+        let text = self.search.as_deref()?;
+        let short = text.chars().count() < MIN_SEARCH_CHARS;
+        (short && self.kind != Some(EventKind::Job)).then(|| {
+            format!(
+                "at least {MIN_SEARCH_CHARS} characters (on Jobs, any start of a job id or model)"
+            )
+        })
+    }
+
     /// Reads the query from URL parameters (`get` the first value, `get_all` every value).
     pub fn from_params(
         kind: Option<EventKind>,
@@ -350,6 +368,20 @@ impl ConsoleQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_needs_three_characters_outside_jobs() {
+        let q = |kind, text: &str| ConsoleQuery {
+            kind,
+            search: Some(text.into()),
+            ..ConsoleQuery::default()
+        };
+        assert!(q(Some(EventKind::Thread), "ab").search_problem().is_some());
+        assert!(q(None, "é").search_problem().is_some());
+        assert_eq!(q(Some(EventKind::Thread), "abé").search_problem(), None);
+        assert_eq!(q(Some(EventKind::Job), "j").search_problem(), None);
+        assert_eq!(ConsoleQuery::default().search_problem(), None);
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).expect("time").to_utc()

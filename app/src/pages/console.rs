@@ -35,6 +35,15 @@ fn time_text(e: &Event) -> String {
     when::date_time(&e.occurred_at)
 }
 
+/// A failed page's reason as the viewer should read it: the server's own words when it
+/// refused the query (a search too short, a stale cursor), without server_fn's prefix.
+fn error_text(e: ServerFnError) -> String {
+    match e {
+        ServerFnError::ServerError(reason) => reason,
+        other => other.to_string(),
+    }
+}
+
 #[component]
 pub fn TabPage(tab: Tab) -> impl IntoView {
     let params = use_query_map();
@@ -99,7 +108,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(p) => view! { <RecordTable tab page=p query live live_rows fresh cancel/> }.into_any_inner(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
+                        Err(e) => view! { <p class="error" role="alert">{error_text(e)}</p> }.into_any_inner(),
                     }
                 })}
             </Transition>

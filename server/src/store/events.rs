@@ -117,8 +117,9 @@ pub enum SearchIndex {
 /// How a search page takes candidates from the search index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Candidates {
-    /// Walk the tab's time index, keeping rows among the index's matches.
-    Filter(SearchIndex),
+    /// Walk the tab's time index, keeping rows among FTS5's matches (SQLite, whose FTS5
+    /// hands them out lazily; PostgreSQL walks on the exact condition alone).
+    Filter,
     /// Read the index's (few) matches and sort them: by rowid from SQLite's FTS5, or
     /// from the kind's trigram index on PostgreSQL with the planner kept off the tab's
     /// time index.
@@ -162,12 +163,19 @@ impl Narrow {
     }
 }
 
-/// A search first walks this many of the newest records the other filters select.
-const SEARCH_WINDOW: u32 = 2000;
+/// A search walks at most this many of the newest records the other filters select
+/// first (at least 20 pages): enough for a term in one record in twenty to fill a page.
+/// The walk checks the exact condition on every row (on PostgreSQL, `lower()` calls are
+/// most of its time): at 2,000 rows it cost more than reading a rarer term's matches.
+const SEARCH_WINDOW: u32 = 1000;
 
-/// A term with at most this many matches in its kind has them read one by one: no more
-/// rows than a window's walk reads.
-const SEARCH_LOOKUP_MAX: i64 = SEARCH_WINDOW as i64;
+/// A term with at most this many matches in its kind (as the search index counts them)
+/// has them read one by one and sorted.
+const SEARCH_LOOKUP_MAX: i64 = 2000;
+
+/// Fewer matches than this in a search's window: too sparse among the newest records to
+/// walk on (see `search_page`).
+const SPARSE_IN_WINDOW: usize = 3;
 
 /// Pages of at least this many rows are read from SQLite as one value (see `page`).
 const BULK_ROWS: u32 = 200;
@@ -342,11 +350,10 @@ impl Store {
             }
             return Ok(rows);
         }
-        if let (super::Backend::Postgres(pool), true) = (
-            &self.backend,
-            narrow.candidates.is_some_and(Candidates::reads_few),
-        ) {
-            let mut tx = index_only(pool).await?;
+        if let (super::Backend::Postgres(pool), Some(settings)) =
+            (&self.backend, pg_settings(query, narrow))
+        {
+            let mut tx = planned(pool, settings).await?;
             let mut q = QueryBuilder::new("");
             push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
             let rows = q.build_query_as().fetch_all(&mut *tx).await?;
@@ -397,16 +404,23 @@ impl Store {
             return self.page(scope, query, limit, &lookup).await;
         }
         let window = SEARCH_WINDOW.max(limit.saturating_mul(20));
-        if let Some(rows) = self.search_window(scope, query, limit, window).await? {
-            return Ok(rows);
-        }
-        if !count_first && countable && self.few_matches(query.kind, text).await? {
+        let in_window = match self.search_window(scope, query, limit, window).await? {
+            Ok(rows) => return Ok(rows),
+            Err(matches) => matches,
+        };
+        // PostgreSQL: few matches are read from the index. So are many when hardly any are
+        // among the newest records: walking on to fill the page would read about
+        // window × page ÷ matches rows (over 50,000 for a term in 1 of 4,096).
+        if !count_first
+            && countable
+            && (in_window < SPARSE_IN_WINDOW || self.few_matches(query.kind, text).await?)
+        {
             return self.page(scope, query, limit, &lookup).await;
         }
-        let narrow = match indexed {
-            true => Narrow::to(Candidates::Filter(index)),
-            // A shorter term walks everything.
-            false => Narrow::default(),
+        let narrow = match (indexed, index) {
+            (true, SearchIndex::Fts5) => Narrow::to(Candidates::Filter),
+            // A shorter term, or PostgreSQL (see `pg_settings`), walks the tab.
+            _ => Narrow::default(),
         };
         self.page(scope, query, limit, &narrow).await
     }
@@ -476,22 +490,25 @@ impl Store {
         }
     }
 
-    /// The search's page among the `window` newest records the other filters select:
-    /// `None` if the term is too sparse there to fill it.
+    /// The search's page among the `window` newest records the other filters select, or
+    /// (`Err`) how many matches the window holds if too few to fill it.
     async fn search_window<R: PageRow>(
         &self,
         scope: &Scope,
         query: &EventQuery,
         limit: u32,
         window: u32,
-    ) -> StoreResult<Option<Vec<R>>> {
+    ) -> StoreResult<Result<Vec<R>, usize>> {
+        let filled = |rows: Vec<R>| match rows.len() > limit as usize {
+            true => Ok(rows),
+            false => Err(rows.len()),
+        };
         if let super::Backend::Postgres(_) = self.backend {
             let within = Narrow {
                 window: Some(window),
                 ..Narrow::default()
             };
-            let rows = self.page(scope, query, limit, &within).await?;
-            return Ok((rows.len() > limit as usize).then_some(rows));
+            return Ok(filled(self.page(scope, query, limit, &within).await?));
         }
         let others = EventQuery {
             search: None,
@@ -516,14 +533,13 @@ impl Store {
             return self
                 .page(scope, query, limit, &Narrow::default())
                 .await
-                .map(Some);
+                .map(Ok);
         };
         let window = Narrow {
             floor: Some(Cursor { occurred_at, id }),
             ..Narrow::default()
         };
-        let rows = self.page(scope, query, limit, &window).await?;
-        Ok((rows.len() > limit as usize).then_some(rows))
+        Ok(filled(self.page(scope, query, limit, &window).await?))
     }
 
     /// How many records of `kind` (every kind if none; SQLite only) in every tenant the
@@ -584,10 +600,10 @@ impl Store {
                 rows.into_iter().map(|r| r.3).collect()
             }
             super::Backend::Postgres(pool) => {
-                // As `page` runs it: a lookup keeps the planner to bitmap scans.
-                let mut tx = match narrow.candidates.is_some_and(Candidates::reads_few) {
-                    true => index_only(pool).await?,
-                    false => pool.begin().await?,
+                // As `page` runs it.
+                let mut tx = match pg_settings(query, &narrow) {
+                    Some(settings) => planned(pool, settings).await?,
+                    None => pool.begin().await?,
                 };
                 let mut q = QueryBuilder::new("EXPLAIN ");
                 push_page(&mut q, scope, query, limit, 0, EventRow::COLUMNS, &narrow);
@@ -667,9 +683,18 @@ fn push_page<'a, DB: sqlx::Database>(
             "events"
         };
         q.push(format!("SELECT {select} FROM "));
-        match narrow.window {
-            Some(n) => push_window(q, scope, query, n, "events", false),
-            None => {
+        match (narrow.window, narrow.candidates, &query.search) {
+            (Some(n), _, _) => push_window(q, scope, query, n, "events", false),
+            (None, Some(c @ Candidates::Lookup(SearchIndex::Trigram)), Some(text)) => {
+                // The candidates alone, apart (OFFSET 0 keeps the planner from merging
+                // the page's conditions into them): with them, it ANDed the index's
+                // matches with a bitmap of the tenant's whole time range, 0.7 s for 1,660.
+                let (prefix_only, columns) = search_columns(query.kind);
+                q.push("(SELECT * FROM events WHERE TRUE");
+                push_search_candidates(q, c, query.kind, text, prefix_only, columns, false);
+                q.push(" OFFSET 0) AS events");
+            }
+            _ => {
                 q.push(table);
             }
         }
@@ -812,6 +837,8 @@ fn push_where_on<'a, DB: sqlx::Database>(
                     push_head_prefix(q, index, &scope.tenant_id, &prefix);
                 }
             }
+            // Already the page's source (see `push_page`).
+            Some(Candidates::Lookup(SearchIndex::Trigram)) if !heads => {}
             Some(c) => push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads),
             None => {}
         }
@@ -855,7 +882,7 @@ fn push_fts_rowids<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let phrase = trigram_query(text);
+    let phrase = trigram_query(index_term(text));
     let kinds: Vec<EventKind> = kind.map_or_else(|| EventKind::ALL.to_vec(), |k| vec![k]);
     for k in &kinds {
         let table = format!("search_{}", k.as_str());
@@ -869,6 +896,20 @@ fn push_fts_rowids<'a, DB: sqlx::Database>(
     if let Some(k) = kind {
         q.push(format!(" AND kind = '{}'", k.as_str()));
     }
+}
+
+/// What a search asks the search index for: the term's longest run of letters and digits
+/// that holds a digit and has at least 3 characters (an id's random part), or else the
+/// whole term. A record holding the term holds that run, so the index's candidates still
+/// include every match, and the exact condition narrows them as before. Ids' prefixes
+/// (`thr_`, `chat:conv_`) are in nearly every record of their tab: asking the index for
+/// them as well made it read nearly every record's entry to find one id (170 ms on
+/// PostgreSQL at 11M records).
+fn index_term(text: &str) -> &str {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && w.chars().any(|c| c.is_ascii_digit()))
+        .max_by_key(|w| w.chars().count())
+        .unwrap_or(text)
 }
 
 /// An FTS5 query for the entries holding every trigram of `text`: `"abc" AND "bcd"`.
@@ -896,7 +937,10 @@ fn push_trigram_conditions<'a, DB: sqlx::Database>(
         q.push(format!("kind = '{}' AND ", k.as_str()));
     }
     let indexed = columns.iter().filter(|c| **c != "id");
-    push_like_any(q, indexed, &like_pattern(text, prefix_only));
+    let term = index_term(text);
+    // A part of the term can sit anywhere in a prefix-matched column.
+    let pattern = like_pattern(term, prefix_only && term == text);
+    push_like_any(q, indexed, &pattern);
 }
 
 /// `(lower(a) LIKE p OR lower(b) LIKE p …)`: the exact search condition, and (with the
@@ -913,29 +957,57 @@ fn push_like_any<'a, 'c, DB: sqlx::Database>(
         if i > 0 {
             q.push(" OR ");
         }
-        q.push("lower(")
-            .push(*col)
-            .push(") LIKE ")
+        // Ids are stored in UUIDs' lowercase text form and need no `lower()`, whose calls
+        // were most of the time of filtering a search window on PostgreSQL.
+        match *col {
+            "id" => q.push("id"),
+            _ => q.push("lower(").push(*col).push(")"),
+        };
+        q.push(" LIKE ")
             .push_bind(pattern.to_owned())
             .push(" ESCAPE '\\'");
     }
     q.push(")");
 }
 
-/// A read transaction in which PostgreSQL's planner may only use bitmap scans: a rare
-/// term's few candidates come from the trigram index, never from walking the tab's
-/// time index in the hope of meeting them (which can mean every record of the kind).
-/// No parallel workers either: starting them took about 5 ms of a 6 ms count.
+/// Planner settings under which PostgreSQL may only use bitmap scans: a rare term's few
+/// candidates come from the trigram index, never from walking the tab's time index in
+/// the hope of meeting them (which can mean every record of the kind). No parallel
+/// workers either: starting them took about 5 ms of a 6 ms count.
+const INDEX_ONLY: &[(&str, &str)] = &[
+    ("enable_seqscan", "off"),
+    ("enable_indexscan", "off"),
+    ("enable_indexonlyscan", "off"),
+    ("max_parallel_workers_per_gather", "0"),
+];
+
+/// Planner settings under which PostgreSQL walks an index in order and stops at the
+/// page's last row. A search with many matches, but too few among the newest records to
+/// fill the window's page, walks its tab's time index checking the exact condition:
+/// the trigram index would have to find every match first, and its estimates led the
+/// planner to AND them with a bitmap of the tenant's whole time range (0.7 s).
+const WALK: &[(&str, &str)] = &[
+    ("enable_bitmapscan", "off"),
+    ("max_parallel_workers_per_gather", "0"),
+];
+
+/// The planner settings a page is read under on PostgreSQL, if any.
+fn pg_settings(
+    query: &EventQuery,
+    narrow: &Narrow,
+) -> Option<&'static [(&'static str, &'static str)]> {
+    match narrow.candidates {
+        Some(c) if c.reads_few() => Some(INDEX_ONLY),
+        _ if query.search.is_some() && narrow.window.is_none() => Some(WALK),
+        _ => None,
+    }
+}
+
+/// A read transaction in which PostgreSQL's planner keeps to bitmap scans (`INDEX_ONLY`).
 async fn index_only(
     pool: &sqlx::PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-    let settings = [
-        ("enable_seqscan", "off"),
-        ("enable_indexscan", "off"),
-        ("enable_indexonlyscan", "off"),
-        ("max_parallel_workers_per_gather", "0"),
-    ];
-    planned(pool, &settings).await
+    planned(pool, INDEX_ONLY).await
 }
 
 /// A read transaction with planner `settings` (`SET LOCAL`), set in one round trip.
@@ -972,8 +1044,10 @@ fn push_search_candidates<'a, DB: sqlx::Database>(
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    let (Candidates::Filter(index) | Candidates::Lookup(index)) = candidates else {
-        return; // a prefix's heads: see `push_head_prefix`
+    let index = match candidates {
+        Candidates::Filter => SearchIndex::Fts5,
+        Candidates::Lookup(index) => index,
+        Candidates::HeadPrefix(_) => return, // see `push_head_prefix`
     };
     let id = text.trim().parse::<Uuid>().ok().map(|id| id.to_string());
     q.push(if heads {
@@ -1149,6 +1223,23 @@ fn push_order<'a, DB: sqlx::Database>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_is_asked_for_an_ids_random_part() {
+        for (term, asked) in [
+            ("thr_1cbd98f5", "1cbd98f5"),
+            ("chat:conv_b02bb6", "b02bb6"),
+            ("01a1f515-af10-7ae4-83e0-378f9753ef2a", "378f9753ef2a"),
+            // Nothing with a digit, or too short to have a trigram: the whole term.
+            ("ana@acme.test", "ana@acme.test"),
+            ("gpt-4o", "gpt-4o"),
+            ("job_1", "job_1"),
+            ("Zoë", "Zoë"),
+        ] {
+            assert_eq!(index_term(term), asked, "{term}");
+            assert!(term.contains(index_term(term)));
+        }
+    }
 
     #[test]
     fn a_prefix_range_holds_exactly_the_strings_that_start_with_it() {

@@ -19,7 +19,7 @@ pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
 pub(crate) use row::ExportRow;
 #[cfg(test)]
 pub(crate) use row::{EventRow, GENESIS};
-pub use search_file::IndexerStats;
+pub use search_file::{database_files, IndexerStats};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},

@@ -92,6 +92,22 @@ pub(crate) fn path_for(database: &std::path::Path) -> std::path::PathBuf {
     name.into()
 }
 
+/// Every file an SQLite database at `path` may have: itself, its search file, and
+/// their write-ahead logs and shared-memory indexes (to remove a throw-away database).
+pub fn database_files(database: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let search = path_for(database);
+    [database, search.as_path()]
+        .into_iter()
+        .flat_map(|file| {
+            ["", "-wal", "-shm"].map(|suffix| {
+                let mut name = file.as_os_str().to_owned();
+                name.push(suffix);
+                std::path::PathBuf::from(name)
+            })
+        })
+        .collect()
+}
+
 impl Store {
     /// The indexer's work so far (SQLite; zero on PostgreSQL, whose indexes are the
     /// table's own).

@@ -106,10 +106,26 @@ async fn filters_search_and_job_state(b: Backend) {
         ["cy_100%"]
     );
     assert!(
-        rows(&app, &c, json!({"kind": "ai_interaction", "search": "%"}))
+        rows(&app, &c, json!({"kind": "ai_interaction", "search": "00%"}))
             .await
             .len()
             == 1
+    );
+    // Under 3 characters a search is refused, naming the field (Jobs take any prefix).
+    let (s, body) = app
+        .list(Some(&c), json!({"kind": "ai_interaction", "search": "y_"}))
+        .await;
+    assert_ne!(s, StatusCode::OK);
+    assert!(
+        body.contains("invalid search: at least 3 characters"),
+        "{body}"
+    );
+    assert_eq!(
+        field(
+            &rows(&app, &c, json!({"kind": "job", "search": "j"})).await,
+            "job_id"
+        ),
+        ["job_a", "job_b", "job_c"]
     );
     // Event search: type prefix.
     assert_eq!(

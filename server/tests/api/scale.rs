@@ -224,10 +224,17 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
     let rare_id = uuid::Uuid::now_v7().to_string();
     let mut rare = ai("zed.Unique@x.test", t(5000));
     rare["id"] = json!(rare_id);
+    // An id's random part (what the index is asked for) in another id too.
+    let mut conv = ai("cal@x.test", t(5000));
+    conv["resource"] = json!("chat:conv_7f3a9c");
+    let mut decoy = ai("dee@x.test", t(5000));
+    decoy["resource"] = json!("doc:7f3a9c");
     post(
         &app,
         &[
             rare,
+            conv,
+            decoy,
             json!({"kind":"system_event","account_id":"a1","type":"rare.thing","severity":"error","description":"x","occurred_at":t(5000)}),
         ],
     )
@@ -260,10 +267,13 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
         (AiInteraction, "d.uNi", 1),  // any substring of three or more
         (AiInteraction, "ze", 1),     // too short for trigrams: a full walk
         (AiInteraction, "nobody", 0),
-        (SystemEvent, "rare", 1),     // event types match by prefix
-        (SystemEvent, "thing", 0),    // not a prefix
-        (AiInteraction, "ann@", 50),  // common: the newest page
-        (AiInteraction, &rare_id, 1), // a whole record id
+        (SystemEvent, "rare", 1),          // event types match by prefix
+        (SystemEvent, "thing", 0),         // not a prefix
+        (AiInteraction, "ann@", 50),       // common: the newest page
+        (AiInteraction, &rare_id, 1),      // a whole record id
+        (AiInteraction, "CONV_7f3a9c", 1), // not the decoy, which holds only "7f3a9c"
+        (AiInteraction, "7F3A9C", 2),
+        (AiInteraction, "conv_7f3a9cd", 0),
     ] {
         let (page, _) = app
             .store
@@ -285,6 +295,59 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
         .await
         .expect("search");
     assert_eq!(actors(page), ["zed.Unique@x.test"]);
+}
+
+/// A term in thousands of records, but hardly any of the newest, fills its pages in
+/// order: PostgreSQL walks the time index or reads the index's matches depending on how
+/// many the newest records hold, SQLite keeps FTS5's matches on its walk.
+async fn a_common_term_sparse_among_the_newest_records_fills_its_pages(b: Backend) {
+    let app = spawn_app(b).await;
+    let t = |s: i64| (Utc::now() - Duration::seconds(s)).to_rfc3339();
+    let ai = |user: &str, at: String| json!({"kind":"ai_interaction","account_id":"a1","user":user,"action":"chat.completion","model":"gpt-4o","dlp":"clean","input_tokens":1,"output_tokens":1,"occurred_at":at});
+    let scope = Scope::tenant("t1");
+    let query = |text: &str| EventQuery {
+        kind: Some(EventKind::AiInteraction),
+        search: Some(text.into()),
+        limit: 50,
+        ..EventQuery::default()
+    };
+    // 2,100 old matches, then 1,200 newer records without the term.
+    let old: Vec<Value> = (0..2100)
+        .map(|i| ai("old.hand@x.test", t(900_000 - i)))
+        .collect();
+    let newer: Vec<Value> = (0..1200)
+        .map(|i| ai("ann@x.test", t(100_000 - i)))
+        .collect();
+    for batch in old.chunks(500).chain(newer.chunks(500)) {
+        post(&app, batch).await;
+    }
+    // None among the newest: the index's matches are read.
+    let (page, next) = app
+        .store
+        .list(&scope, &query("old.hand"))
+        .await
+        .expect("search");
+    assert_eq!(page.len(), 50);
+    assert!(next.is_some());
+    assert!(page
+        .windows(2)
+        .all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)));
+    // Five among the newest: the tab is walked on to fill the page.
+    let newest: Vec<Value> = (0..5).map(|i| ai("old.hand@x.test", t(10 - i))).collect();
+    post(&app, &newest).await;
+    let (page, _) = app
+        .store
+        .list(&scope, &query("old.hand"))
+        .await
+        .expect("search");
+    assert_eq!(page.len(), 50);
+    let all = all_pages(&app, &scope, &query("old.hand"), 50).await;
+    assert_eq!(all.len(), 2105);
+    assert_eq!(&all[..50], &page[..]);
+    assert!(all
+        .windows(2)
+        .all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)));
+    assert!(all.iter().all(|e| e.actor == "old.hand@x.test"));
 }
 
 /// Every page of `query`, `limit` rows at a time, following the cursor.
@@ -585,6 +648,7 @@ on_both_backends!(
     a_job_search_finds_current_states,
     big_pages_match_small_pages,
     a_rare_search_term_is_found_beyond_the_newest_records,
+    a_common_term_sparse_among_the_newest_records_fills_its_pages,
     usage_rollups_agree_with_the_records,
     job_heads_follow_the_newest_record,
     concurrent_requests_commit_together_and_fail_alone,

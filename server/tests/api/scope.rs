@@ -413,6 +413,10 @@ async fn exports_follow_scope_and_are_audited(b: Backend) {
     let (s, _, body) = export(Some(w.tenant.clone()), "format=xml").await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("\"field\":\"format\""));
+    // A search the console would refuse (too short) is refused here too.
+    let (s, _, body) = export(Some(w.tenant.clone()), "format=csv&kind=thread&q=ab").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("\"field\":\"q\""), "{body}");
 
     // JSON: a valid array of exactly the selection, for a narrowed account.
     let (_, disposition, body) = export(

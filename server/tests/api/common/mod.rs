@@ -139,6 +139,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     }
 }
 
+/// A SQLite test's files go with it (PostgreSQL's databases go with the throw-away
+/// cluster scripts/pg.sh starts).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(path) = self.database_url.strip_prefix("sqlite:") {
+            for file in vigil::store::database_files(std::path::Path::new(path)) {
+                let _ = std::fs::remove_file(file);
+            }
+        }
+    }
+}
+
 impl TestApp {
     pub async fn post_events(&self, key: &str, body: &Value) -> (StatusCode, Value) {
         let r = self
