@@ -170,7 +170,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 (events, http_events)
             };
             anyhow::ensure!(
-                search_terms.iter().all(|t| !t.trim().is_empty()),
+                !search_terms.is_empty() && search_terms.iter().all(|t| !t.trim().is_empty()),
                 "--search-terms needs at least one term, and no empty ones"
             );
             let sizes = vigil::bench::Sizes {

@@ -92,7 +92,7 @@ pub(crate) fn path_for(database: &std::path::Path) -> std::path::PathBuf {
     name.into()
 }
 
-/// Every file an SQLite database at `path` may have: itself, its search file, and
+/// Every file the SQLite database at `database` may have: itself, its search file, and
 /// their write-ahead logs and shared-memory indexes (to remove a throw-away database).
 pub fn database_files(database: &std::path::Path) -> Vec<std::path::PathBuf> {
     let search = path_for(database);

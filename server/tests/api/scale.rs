@@ -265,7 +265,7 @@ async fn a_rare_search_term_is_found_beyond_the_newest_records(b: Backend) {
     for (kind, text, found) in [
         (AiInteraction, "unique", 1), // the index, case-insensitive
         (AiInteraction, "d.uNi", 1),  // any substring of three or more
-        (AiInteraction, "ze", 1),     // too short for trigrams: a full walk
+        (AiInteraction, "ze", 1), // too short for trigrams: a full walk (the console asks for 3)
         (AiInteraction, "nobody", 0),
         (SystemEvent, "rare", 1),          // event types match by prefix
         (SystemEvent, "thing", 0),         // not a prefix
