@@ -319,7 +319,8 @@ impl Store {
                 };
                 let t = Instant::now();
                 // Placed rows took the positions after the head's: the others repeat ids.
-                let fresh: Vec<&EventRow> = rows.iter().filter(|r| r.seq > before.seq).collect();
+                let fresh: Vec<EventRow> =
+                    rows.into_iter().filter(|r| r.seq > before.seq).collect();
                 for chunk in fresh.chunks(INSERT_CHUNK) {
                     let mut q = QueryBuilder::new(format!("{insert} events ({COLUMNS}) "));
                     q.push_values(chunk, |mut b, r| {
@@ -352,7 +353,7 @@ impl Store {
                     q.build().execute(&mut *tx).await?;
                 }
                 stats.insert += t.elapsed();
-                written.extend(rows.into_iter().filter(|r| r.seq > before.seq));
+                written.extend(fresh);
                 results.push(Ok(outcomes));
             }
             for (tenant_id, head) in &heads {

@@ -87,8 +87,13 @@ pub(crate) async fn create(write: &SqlitePool) -> StoreResult<()> {
 
 /// The search file of the database at `path`: beside it, with `-search` appended.
 pub(crate) fn path_for(database: &std::path::Path) -> std::path::PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push("-search");
+    suffixed(database, "-search")
+}
+
+/// `file` with `suffix` appended to its name, as SQLite names a database's companions.
+fn suffixed(file: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(suffix);
     name.into()
 }
 
@@ -98,13 +103,7 @@ pub fn database_files(database: &std::path::Path) -> Vec<std::path::PathBuf> {
     let search = path_for(database);
     [database, search.as_path()]
         .into_iter()
-        .flat_map(|file| {
-            ["", "-wal", "-shm"].map(|suffix| {
-                let mut name = file.as_os_str().to_owned();
-                name.push(suffix);
-                std::path::PathBuf::from(name)
-            })
-        })
+        .flat_map(|file| ["", "-wal", "-shm"].map(|suffix| suffixed(file, suffix)))
         .collect()
 }
 
