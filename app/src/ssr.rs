@@ -1,31 +1,13 @@
-//! Server-only glue: what server functions need from the server crate.
-//!
-//! The server crate implements [`ConsoleBackend`] over its store and provides it as
-//! context; it also resolves the session into a [`Viewer`] request extension, so
-//! server functions never take a tenant or account from the client.
+//! What server functions need on the server: the caller (resolved from the session
+//! by the server's middleware, never taken from the client), the store, and the HTTP
+//! status of a refusal.
 
-use crate::model::{
-    AccountInfo, ApiKeyInfo, ConsoleQuery, Event, EventPage, NewKeyShown, UsageReport, Viewer,
-};
+use crate::api::error::{ConsoleError, ConsoleResult};
+use crate::model::Viewer;
+use crate::store::{AppendError, Store, StoreError};
+use axum::http::{HeaderMap, StatusCode};
 use leptos::prelude::*;
-use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc};
-
-/// A boxed future, so the trait stays object-safe without extra crates.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A failure the browser may see: safe text only, details go to the log.
-#[derive(Debug, thiserror::Error)]
-pub enum BackendError {
-    #[error("invalid {field}: {message}")]
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-    #[error("not found")]
-    NotFound,
-    #[error("the audit store is unavailable")]
-    Unavailable,
-}
+use std::{future::Future, net::SocketAddr};
 
 /// Where a console request came from, for the self-audit.
 #[derive(Clone, Debug, Default)]
@@ -34,104 +16,9 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
-/// What the console lists: the tab's selection, and which page of it.
-#[derive(Clone, Debug, Default)]
-pub struct ListRequest {
-    pub query: ConsoleQuery,
-    /// The next page after this cursor (newest first)…
-    pub cursor: Option<String>,
-    /// …or, for Live mode, the records newer than this (occurred-at ms, id).
-    pub newer_than: Option<(i64, String)>,
-    pub limit: u32,
-}
-
-pub trait ConsoleBackend: Send + Sync + 'static {
-    fn recent_events<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        request: ListRequest,
-    ) -> BoxFuture<'a, Result<EventPage, BackendError>>;
-
-    /// Aggregates over the selection: credits by user and worker, tokens and cost by user, agent, model.
-    fn usage<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        query: ConsoleQuery,
-    ) -> BoxFuture<'a, Result<UsageReport, BackendError>>;
-
-    /// Every record of one job, oldest first: its status history.
-    fn job_history<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        job_id: String,
-    ) -> BoxFuture<'a, Result<Vec<Event>, BackendError>>;
-
-    /// Appends a `job.cancel_requested` admin action (and forwards it to the tenant's
-    /// control webhook, if one is configured). Only queued or running jobs.
-    fn cancel_job<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        origin: Origin,
-        job_id: String,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-
-    /// A record by id; another scope's record is `None`, exactly like a missing one.
-    fn event<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<Event>, BackendError>>;
-
-    /// The accounts the viewer may see.
-    fn accounts<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-    ) -> BoxFuture<'a, Result<Vec<AccountInfo>, BackendError>>;
-
-    /// Keys within the viewer's reach: tenant admins all of the tenant's, account admins their accounts'.
-    fn api_keys<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-    ) -> BoxFuture<'a, Result<Vec<ApiKeyInfo>, BackendError>>;
-
-    fn create_api_key<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        origin: Origin,
-        name: String,
-        account: Option<String>,
-    ) -> BoxFuture<'a, Result<NewKeyShown, BackendError>>;
-
-    fn deactivate_api_key<'a>(
-        &'a self,
-        viewer: &'a Viewer,
-        origin: Origin,
-        id: String,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-}
-
-/// Provided as Leptos context by the server.
-pub type SharedBackend = Arc<dyn ConsoleBackend>;
-
-/// The signed-in viewer, resolved from the session cookie by the server's middleware.
-pub async fn require_viewer() -> Result<Viewer, ServerFnError> {
-    let axum::Extension(viewer): axum::Extension<Option<Viewer>> = leptos_axum::extract()
-        .await
-        .map_err(|_| ServerFnError::new("not signed in"))?;
-    match viewer {
-        Some(v) => Ok(v),
-        None => {
-            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(axum::http::StatusCode::UNAUTHORIZED);
-            }
-            Err(ServerFnError::new("not signed in"))
-        }
-    }
-}
-
 impl Origin {
     /// The peer's address and the user agent (capped), from a request's parts.
-    pub fn from_request(headers: &axum::http::HeaderMap, peer: Option<SocketAddr>) -> Origin {
+    pub fn from_request(headers: &HeaderMap, peer: Option<SocketAddr>) -> Origin {
         Origin {
             ip: peer.map(|p| p.ip().to_string()),
             user_agent: headers
@@ -142,17 +29,60 @@ impl Origin {
     }
 }
 
+/// The signed-in viewer and the store: the first step of every console server function.
+pub async fn signed_in() -> ConsoleResult<(Viewer, Store)> {
+    let viewer = viewer().await?.ok_or(ConsoleError::SignedOut)?;
+    let store = use_context::<Store>().ok_or_else(|| {
+        tracing::error!("no store in the server functions' context");
+        ConsoleError::Unavailable
+    })?;
+    Ok((viewer, store))
+}
+
+/// The viewer the session middleware resolved, if any.
+pub async fn viewer() -> ConsoleResult<Option<Viewer>> {
+    let axum::Extension(viewer): axum::Extension<Option<Viewer>> =
+        leptos_axum::extract().await.map_err(|e| {
+            tracing::error!(error = %e, "the session middleware did not run");
+            ConsoleError::Unavailable
+        })?;
+    Ok(viewer)
+}
+
 /// The caller's address and user agent, inside a server function.
 pub async fn origin() -> Origin {
     let peer: Option<axum::extract::ConnectInfo<SocketAddr>> = leptos_axum::extract().await.ok();
-    let headers: axum::http::HeaderMap = leptos_axum::extract().await.unwrap_or_default();
+    let headers: HeaderMap = leptos_axum::extract().await.unwrap_or_default();
     Origin::from_request(&headers, peer.map(|axum::extract::ConnectInfo(p)| p))
 }
 
-pub fn backend() -> Result<SharedBackend, ServerFnError> {
-    use_context::<SharedBackend>().ok_or_else(|| ServerFnError::new("server misconfigured"))
+/// Runs a server function's body and, when it refuses, answers with the refusal's
+/// status (400, 401, 404, 503) instead of server_fn's 500. A page rendered on the
+/// server keeps its own status: the refusal is shown inside it.
+pub async fn answer<T>(body: impl Future<Output = ConsoleResult<T>>) -> ConsoleResult<T> {
+    let result = body.await;
+    if let Err(e) = &result {
+        let called = use_context::<axum::http::request::Parts>()
+            .is_some_and(|p| p.uri.path().starts_with(crate::api::PREFIX));
+        if let (true, Some(response)) = (called, use_context::<leptos_axum::ResponseOptions>()) {
+            response.set_status(
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+    }
+    result
 }
 
-pub fn to_server_error(e: BackendError) -> ServerFnError {
-    ServerFnError::new(e.to_string())
+impl From<StoreError> for ConsoleError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "console request failed in the store");
+        ConsoleError::Unavailable
+    }
+}
+
+impl From<AppendError> for ConsoleError {
+    fn from(e: AppendError) -> Self {
+        tracing::error!(error = %e, "console request failed to append its audit record");
+        ConsoleError::Unavailable
+    }
 }

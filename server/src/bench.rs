@@ -2,12 +2,11 @@
 //! the platform feel: ingest over HTTP against the raw insert limit, the first page of
 //! each console tab, Live polls, usage aggregation and export. Prints a table and JSON.
 
-use crate::auth::api_key::create_key;
 use crate::config::{leptos_options, Config};
 use crate::seed::{self, DemoStream};
-use crate::store::{Cursor, EventQuery, IndexerStats, NewEvent, Order, Store, WriterStats};
 use crate::AppState;
 use app::model::{Column, Condition, ConsoleQuery, EventKind, Op, Scope, TimePreset, TimeRange};
+use app::store::{Cursor, EventQuery, IndexerStats, NewEvent, Order, Store, WriterStats};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -267,7 +266,7 @@ pub async fn run(
     for t in seed::TENANTS {
         keys.insert(
             t.id,
-            create_key(store, t.id, None, "bench").await?.plaintext,
+            store.create_api_key(t.id, None, "bench").await?.plaintext,
         );
     }
 

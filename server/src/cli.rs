@@ -7,7 +7,10 @@ use std::net::SocketAddr;
 #[command(
     name = "vigil",
     version,
-    about = "Vigil: the audit log for AI platforms"
+    about = "Vigil: the audit log for AI platforms",
+    // A bare `vigil` serves: its serve options (and their environment variables) are
+    // read at the top level too.
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     /// sqlite:PATH (embedded, the default) or postgres://USER@HOST:PORT/DB
@@ -20,6 +23,15 @@ pub struct Cli {
     pub database_url: String,
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// The subcommand, `serve` when none was given.
+    pub fn command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -75,13 +87,13 @@ pub enum Command {
     },
 }
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug)]
 pub struct ServeArgs {
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
-    pub addr: Option<SocketAddr>,
+    pub addr: SocketAddr,
     /// Where cargo-leptos put the site (pkg/, CSS, WASM).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
-    pub site_root: Option<String>,
+    pub site_root: String,
     /// Mark the session cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto).
     #[arg(long, env = "VIGIL_SECURE_COOKIES")]
     pub secure_cookies: bool,
@@ -117,4 +129,27 @@ pub enum UserCommand {
         #[arg(long, env = "VIGIL_PASSWORD", hide_env_values = true)]
         password: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_vigil_serves_with_its_options() {
+        let cli = Cli::try_parse_from(["vigil", "--addr", "127.0.0.1:4000", "--secure-cookies"])
+            .expect("parses");
+        let Command::Serve(args) = cli.command() else {
+            panic!("serve is the default");
+        };
+        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 4000)));
+        assert!(args.secure_cookies);
+        assert_eq!(args.site_root, "target/site");
+        let cli =
+            Cli::try_parse_from(["vigil", "serve", "--addr", "127.0.0.1:4001"]).expect("parses");
+        let Command::Serve(args) = cli.command() else {
+            panic!("serve");
+        };
+        assert_eq!(args.addr.port(), 4001);
+    }
 }

@@ -1,18 +1,14 @@
 #![recursion_limit = "256"]
 //! Vigil's server: HTTP, storage and configuration around the shared `app` crate.
 
-pub mod audit;
+pub mod api;
 pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
-mod console;
-pub mod export;
-pub mod ingest;
 pub mod seed;
-pub mod store;
-pub mod webhook;
 
+use app::store::Store;
 use axum::{
     extract::FromRef,
     routing::{get, post},
@@ -22,7 +18,7 @@ use config::Config;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::sync::Arc;
-use store::Store;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 #[derive(Clone, FromRef)]
@@ -35,20 +31,19 @@ pub struct AppState {
 /// The whole application: console pages, server functions, HTTP API.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
-    let backend: app::ssr::SharedBackend = Arc::new(console::StoreBackend(state.store.clone()));
+    let store = state.store.clone();
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(backend.clone()),
+            move || provide_context(store.clone()),
             move || app::shell(options.clone()),
         )
-        .merge(ingest::routes(state.config.body_limit))
+        .merge(api::routes(state.config.body_limit))
         .route("/auth/login", post(auth::session::login))
         .route("/auth/logout", post(auth::session::logout))
-        .route("/export", get(export::console_export))
-        .route("/api/v1/export", get(export::api_export))
+        .route("/export", get(api::export::console_export))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
@@ -57,7 +52,20 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session::resolve_viewer,
         ))
-        .layer(TraceLayer::new_for_http())
+        // Every request gets an id (kept when the caller sent one), on its log span and
+        // echoed in the response, so a client's report can be found in the log.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|r: &axum::extract::Request| {
+                let id = r
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %r.method(), path = %r.uri().path(), id)
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 

@@ -2,15 +2,15 @@
 
 use anyhow::Context;
 use app::model::Role;
+use app::store::audit::{Change, Who};
+use app::store::{NewUser, Store};
 use clap::Parser;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
-    audit, auth,
-    cli::{Cli, Command, KeyCommand, ServeArgs, UserCommand},
-    config, seed,
-    store::{NewUser, Store},
-    AppState,
+    auth,
+    cli::{Cli, Command, KeyCommand, UserCommand},
+    config, seed, AppState,
 };
 
 #[tokio::main]
@@ -21,15 +21,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let store = Store::connect(&cli.database_url)
+    let database_url = cli.database_url.clone();
+    let store = Store::connect(&database_url)
         .await
-        .with_context(|| format!("opening {}", cli.database_url))?;
-    let result = run(
-        cli.command.unwrap_or(Command::Serve(ServeArgs::default())),
-        &store,
-        &cli.database_url,
-    )
-    .await;
+        .with_context(|| format!("opening {database_url}"))?;
+    let result = run(cli.command(), &store, &database_url).await;
     store.close().await;
     result
 }
@@ -40,11 +36,11 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
         Command::Serve(args) => {
             let defaults = config::Config::default();
             let config = config::Config {
-                addr: args.addr.unwrap_or(defaults.addr),
+                addr: args.addr,
                 secure_cookies: args.secure_cookies,
                 ..defaults
             };
-            let site_root = args.site_root.unwrap_or_else(|| "target/site".into());
+            let site_root = args.site_root;
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .with_context(|| format!("binding {}", config.addr))?;
@@ -81,8 +77,10 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             account,
             name,
         }) => {
-            let key = auth::api_key::create_key(store, &tenant, account.as_deref(), &name).await?;
-            let change = audit::Change {
+            let key = store
+                .create_api_key(&tenant, account.as_deref(), &name)
+                .await?;
+            let change = Change {
                 action: "create",
                 resource_type: "api_key",
                 resource_id: Some(key.id.clone()),
@@ -92,7 +90,9 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                     serde_json::json!({"prefix": key.prefix, "name": name, "account_id": account}),
                 ),
             };
-            audit::record(store, &tenant, account.clone(), &audit::Who::cli(), change).await?;
+            store
+                .audit(&tenant, account.clone(), &Who::cli(), change)
+                .await?;
             println!("{}", key.plaintext);
             eprintln!(
                 "key {} (prefix {}) for tenant {tenant}; shown once, stored hashed",
@@ -134,7 +134,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                     now.timestamp_millis(),
                 )
                 .await?;
-            let change = audit::Change {
+            let change = Change {
                 action: "create",
                 resource_type: "user",
                 resource_id: Some(id.clone()),
@@ -144,7 +144,9 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                     serde_json::json!({"email": email, "role": role.as_str(), "account_id": account}),
                 ),
             };
-            audit::record(store, &tenant, account.clone(), &audit::Who::cli(), change).await?;
+            store
+                .audit(&tenant, account.clone(), &Who::cli(), change)
+                .await?;
             println!("created {email} ({}) in {tenant}", role.as_str());
         }
         Command::Bench {

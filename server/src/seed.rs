@@ -1,10 +1,10 @@
 //! Deterministic, realistic demo data: two tenants, their accounts, users, agents and
 //! models, and every kind of record, with credit balances that add up.
 
+use crate::api::record::cost_at;
 use crate::auth::password;
-use crate::ingest::record::cost_at;
-use crate::store::{NewEvent, NewUser, Store};
 use app::model::*;
+use app::store::{NewEvent, NewUser, Store};
 use chrono::{DateTime, Duration, Utc};
 use rand::{seq::SliceRandom, Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

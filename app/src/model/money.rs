@@ -27,12 +27,6 @@ impl Micros {
     pub const fn micros(self) -> i64 {
         self.0
     }
-    pub fn checked_add(self, other: Micros) -> Option<Micros> {
-        self.0.checked_add(other.0).map(Micros)
-    }
-    pub fn checked_sub(self, other: Micros) -> Option<Micros> {
-        self.0.checked_sub(other.0).map(Micros)
-    }
 
     /// Parses `-12.345678`, `7`, `0.5`; also `1e-3`-free float text as serde_json prints it.
     pub fn parse(text: &str) -> Result<Self, MicrosError> {

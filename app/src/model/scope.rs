@@ -52,13 +52,14 @@ impl Scope {
 }
 
 impl Viewer {
-    /// Where this viewer's own actions are audited: tenant-level for tenant admins,
-    /// else their first account.
+    /// Where this viewer's own actions are audited: tenant-level (`None`) for tenant
+    /// admins, else the smallest id of their accounts, as sign-in's audit takes it
+    /// (`Store::user_login`).
     pub fn home_account(&self) -> Option<String> {
         self.scope
             .accounts
             .as_ref()
-            .and_then(|a| a.first().cloned())
+            .and_then(|a| a.iter().min().cloned())
     }
 }
 

@@ -2,7 +2,7 @@
 //! Every filter lives in the URL, so a link reproduces the view and back/forward work.
 
 use super::tabs::{choices, Tab};
-use crate::api::{list_records, my_accounts, CancelJob};
+use crate::api::{list_records, my_accounts, CancelJob, ConsoleError};
 use crate::components::IntoAnyInner;
 use crate::components::{PostForm, ShowIf, TopBar};
 use crate::model::{
@@ -36,12 +36,9 @@ fn time_text(e: &Event) -> String {
 }
 
 /// A failed page's reason as the viewer should read it: the server's own words when it
-/// refused the query (a search too short, a stale cursor), without server_fn's prefix.
-fn error_text(e: ServerFnError) -> String {
-    match e {
-        ServerFnError::ServerError(reason) => reason,
-        other => other.to_string(),
-    }
+/// refused the query (a search too short, a stale cursor).
+fn error_text(e: ConsoleError) -> String {
+    e.to_string()
 }
 
 #[component]
@@ -126,7 +123,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
 fn live_mode(
     query: Memo<ConsoleQuery>,
     live: Memo<bool>,
-    page: Resource<Result<EventPage, ServerFnError>, crate::codec::Json>,
+    page: Resource<Result<EventPage, ConsoleError>, crate::codec::Json>,
     live_rows: RwSignal<Vec<Event>>,
     fresh: RwSignal<HashSet<uuid::Uuid>>,
     refreshed: RwSignal<Option<String>>,

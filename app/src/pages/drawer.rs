@@ -1,7 +1,7 @@
 //! The detail drawer: a record in full beside the list, which stays where it was.
 //! Text from the platform is rendered as text (escaped), never as HTML.
 
-use crate::api::{event_detail, job_history};
+use crate::api::{event_detail, job_history, ConsoleError, ConsoleResult};
 use crate::components::IntoAnyInner;
 use crate::model::{when, Event, EventDetail};
 use leptos::prelude::*;
@@ -24,10 +24,12 @@ pub fn Drawer(id: String, close: String) -> impl IntoView {
 }
 
 /// A fetched record, or why there is none ("not found" also for another scope's id).
-pub fn record_or_reason(result: Result<Option<Event>, ServerFnError>) -> AnyView {
+pub fn record_or_reason(result: ConsoleResult<Event>) -> AnyView {
     match result {
-        Ok(Some(e)) => view! { <RecordDetail event=e/> }.into_any_inner(),
-        Ok(None) => view! { <p class="empty">"Record not found."</p> }.into_any_inner(),
+        Ok(e) => view! { <RecordDetail event=e/> }.into_any_inner(),
+        Err(ConsoleError::NotFound) => {
+            view! { <p class="empty">"Record not found."</p> }.into_any_inner()
+        }
         Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any_inner(),
     }
 }

@@ -27,7 +27,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 /// so a wrong email takes as long as a wrong password.
 pub fn decoy() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash(&super::random_token(16)).unwrap_or_default())
+    DECOY.get_or_init(|| hash(&app::store::secret::random_token(16)).unwrap_or_default())
 }
 
 #[cfg(test)]

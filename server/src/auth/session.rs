@@ -1,9 +1,10 @@
 //! Console sessions: a random token in an HttpOnly cookie, only its digest stored.
 
-use super::{password, random_token, secret_digest};
-use crate::audit::{self, Change, Who};
+use super::password;
 use crate::AppState;
 use app::model::Viewer;
+use app::store::audit::{Change, Who};
+use app::store::secret::{random_token, secret_digest};
 use axum::{
     extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue, Method},
@@ -88,8 +89,7 @@ async fn sign_in(
     };
     let audit =
         |action: &'static str, event_name: &'static str, detail: Option<serde_json::Value>| {
-            audit::record(
-                &state.store,
+            state.store.audit(
                 &user.tenant_id,
                 user.audit_account(),
                 &who,
@@ -166,14 +166,10 @@ pub async fn logout(
             new_value: None,
         };
         let who = Who::user(&v.email, &headers, Some(peer));
-        if let Err(e) = audit::record(
-            &state.store,
-            &v.scope.tenant_id,
-            v.home_account(),
-            &who,
-            change,
-        )
-        .await
+        if let Err(e) = state
+            .store
+            .audit(&v.scope.tenant_id, v.home_account(), &who, change)
+            .await
         {
             tracing::error!(error = %e, "could not audit sign-out");
         }
@@ -186,16 +182,41 @@ pub async fn logout(
     response
 }
 
-/// Paths that need no redirect: sign-in, assets, the HTTP API (keys), health, and
-/// the export download (it answers 401 itself).
-fn is_public(path: &str) -> bool {
-    path == "/login"
-        || path == "/healthz"
-        || path == "/favicon.ico"
-        || path == "/export"
-        || ["/pkg/", "/auth/", "/api/"]
-            .iter()
-            .any(|p| path.starts_with(p))
+/// How the session middleware treats a request's path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Never uses a session: no lookup (assets, health, the key-authenticated API).
+    Sessionless,
+    /// Looks the session up, but answers a signed-out caller itself (sign-in, the
+    /// export download and server functions answer 401).
+    SignedOutAllowed,
+    /// A console page: a signed-out visitor is sent to the sign-in page.
+    Page,
+}
+
+/// Every path that is not a console page, by exact path or prefix (ending in `/`).
+const PATHS: &[(&str, Access)] = &[
+    ("/api/v1/", Access::Sessionless),
+    ("/pkg/", Access::Sessionless),
+    ("/favicon.ico", Access::Sessionless),
+    ("/healthz", Access::Sessionless),
+    ("/login", Access::SignedOutAllowed),
+    ("/auth/", Access::SignedOutAllowed),
+    ("/export", Access::SignedOutAllowed),
+    (app::api::PREFIX, Access::SignedOutAllowed),
+];
+
+fn access(path: &str) -> Access {
+    PATHS
+        .iter()
+        .find(|(p, _)| {
+            if p.ends_with('/') {
+                path.starts_with(p)
+            } else {
+                path == *p
+            }
+        })
+        .map_or(Access::Page, |(_, a)| *a)
 }
 
 /// Resolves the session into an `Option<Viewer>` extension for server functions,
@@ -205,12 +226,8 @@ pub async fn resolve_viewer(
     mut request: Request,
     next: Next,
 ) -> Response {
-    // Assets, health and the key-authenticated API never use a session: no lookup.
-    let path = request.uri().path();
-    let sessionless = ["/pkg/", "/api/v1/"].iter().any(|p| path.starts_with(p))
-        || path == "/favicon.ico"
-        || path == "/healthz";
-    if sessionless {
+    let access = access(request.uri().path());
+    if access == Access::Sessionless {
         return next.run(request).await;
     }
     let viewer: Option<Viewer> = match session_token(request.headers()) {
@@ -230,7 +247,7 @@ pub async fn resolve_viewer(
         }
         None => None,
     };
-    if viewer.is_none() && request.method() == Method::GET && !is_public(request.uri().path()) {
+    if viewer.is_none() && request.method() == Method::GET && access == Access::Page {
         return Redirect::to("/login").into_response();
     }
     request.extensions_mut().insert(viewer);
@@ -249,7 +266,16 @@ mod tests {
             HeaderValue::from_static("a=1; vigil_session=tok; b=2"),
         );
         assert_eq!(session_token(&h).as_deref(), Some("tok"));
-        assert!(is_public("/pkg/vigil.wasm"));
-        assert!(!is_public("/"));
+    }
+
+    #[test]
+    fn one_list_says_what_needs_a_session() {
+        assert_eq!(access("/pkg/vigil.wasm"), Access::Sessionless);
+        assert_eq!(access("/api/v1/events"), Access::Sessionless);
+        assert_eq!(access("/api/list_records123"), Access::SignedOutAllowed);
+        assert_eq!(access("/export"), Access::SignedOutAllowed);
+        assert_eq!(access("/exports"), Access::Page);
+        assert_eq!(access("/"), Access::Page);
+        assert_eq!(access("/jobs"), Access::Page);
     }
 }

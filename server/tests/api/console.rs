@@ -95,9 +95,8 @@ async fn server_function_refuses_anonymous_callers(b: Backend) {
     app.post_events(&app.key, &ai("a1", "secret-user")).await;
     let (status, text) = app.list(None, serde_json::json!({})).await;
     assert!(!text.contains("secret-user"), "{text}");
-    assert_ne!(status, StatusCode::NOT_FOUND, "the server function exists");
-    assert!(!status.is_success(), "{status} {text}");
-    assert!(text.contains("not signed in"), "{text}");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
+    assert!(text.contains("SignedOut"), "{text}");
 }
 
 on_both_backends!(

@@ -5,6 +5,7 @@ mod common;
 
 mod chain;
 mod console;
+mod console_errors;
 mod console_query;
 mod ingest;
 mod pull;

@@ -136,9 +136,18 @@ async fn bad_parameters_name_the_field(b: Backend) {
         ("limit=5000", "limit"),
         ("from=yesterday", "from"),
         ("until=2026-13-01", "until"),
-        ("limit=abc", "query"),
-        ("colour=red", "query"),
-        ("after_seq=1&cursor=MTox", "after_seq"),
+        ("limit=abc", "limit"),
+        ("colour=red", "colour"),
+        ("limit=5&limit=6", "limit"),
+        ("after_seq=-1", "after_seq"),
+        (
+            "from=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z",
+            "until",
+        ),
+        (
+            "after_seq=1&cursor=MTowMTlhYjBjNC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA",
+            "after_seq",
+        ),
     ] {
         let (s, body) = app.get_events(&app.key, query).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{query} → {body}");

@@ -4,10 +4,10 @@
 use crate::common::{spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 use app::model::{Column, Condition, Event, EventKind, Op, Scope};
+use app::store::{Cursor, EventQuery, Order};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use vigil::store::{Cursor, EventQuery, Order};
 
 /// Records over the last week at uneven minutes, in both accounts.
 fn spread(n: i64, now: DateTime<Utc>) -> Vec<Value> {
@@ -622,7 +622,7 @@ async fn sqlite_search_index_ahead_of_the_records_is_rebuilt() {
         .await
         .expect("claim more");
     assert!(app.store.search_lag().await.expect("lag") < 0);
-    let reopened = vigil::store::Store::connect(&app.database_url)
+    let reopened = app::store::Store::connect(&app.database_url)
         .await
         .expect("reopen");
     let waited = std::time::Instant::now();

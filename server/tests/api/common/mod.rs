@@ -3,10 +3,11 @@
 #![allow(dead_code)]
 
 use app::model::Role;
+use app::store::{NewUser, Store};
 use reqwest::{redirect::Policy, Client, Response, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
-use vigil::{auth, config::Config, store::NewUser, store::Store, AppState};
+use vigil::{auth, config::Config, AppState};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -98,7 +99,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let key = |tenant: &'static str, account: Option<&'static str>| {
         let store = store.clone();
         async move {
-            auth::api_key::create_key(&store, tenant, account, "test")
+            store
+                .create_api_key(tenant, account, "test")
                 .await
                 .expect("key")
                 .plaintext
@@ -144,7 +146,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(path) = self.database_url.strip_prefix("sqlite:") {
-            for file in vigil::store::database_files(std::path::Path::new(path)) {
+            for file in app::store::database_files(std::path::Path::new(path)) {
                 let _ = std::fs::remove_file(file);
             }
         }

@@ -4,21 +4,23 @@
 //! macros expand one body for each pool type, so queries are written once and
 //! type-checked against both drivers.
 
+pub mod audit;
 mod chain;
 mod commit;
 mod events;
 mod identity;
+mod jobs;
 mod row;
 mod search_file;
+pub mod secret;
+mod settings;
 mod usage;
 
 pub use chain::{VerifyFailure, VerifyReport};
 pub use commit::WriterStats;
 pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order, SearchIndex};
-pub use identity::{ApiKeyRecord, ApiKeyRow, NewApiKey, NewUser, UserLogin};
-pub(crate) use row::ExportRow;
-#[cfg(test)]
-pub(crate) use row::{EventRow, GENESIS};
+pub use identity::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError, NewUser, UserLogin};
+pub use row::{EventRow, ExportRow, GENESIS};
 pub use search_file::{database_files, IndexerStats};
 
 use sqlx::{
@@ -298,4 +300,10 @@ pub(crate) fn to_ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
 
 pub fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A new record id: a UUIDv7 of `at`, so ids sort by time.
+pub fn new_id(at: chrono::DateTime<chrono::Utc>) -> uuid::Uuid {
+    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(ms, &rand::random()).into_uuid()
 }

@@ -19,7 +19,7 @@
 //! however far the indexer lags. Deleting the file only makes the indexer start again.
 
 use super::{Store, StoreResult};
-use app::model::EventKind;
+use crate::model::EventKind;
 use sqlx::SqlitePool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -2,8 +2,8 @@
 
 use super::commit::{UsageSums, ROLLUPS};
 use super::events::{push_accounts, push_where};
-use super::{from_ms, to_ms, with_read, with_write, EventQuery, Store, StoreResult};
-use app::model::{EventKind, Micros, Scope, UsageReport, UsageRow};
+use super::{from_ms, to_ms, with_read, EventQuery, Store, StoreResult};
+use crate::model::{EventKind, Micros, Scope, UsageReport, UsageRow};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
@@ -245,86 +245,6 @@ impl Store {
             q.push(format!(" GROUP BY {group}"));
             q.build_query_as().fetch_all(pool).await?
         }))
-    }
-
-    /// Every record of one job in `scope`, oldest first.
-    pub async fn job_history(
-        &self,
-        scope: &Scope,
-        job_id: &str,
-    ) -> StoreResult<Vec<app::model::Event>> {
-        let query = EventQuery {
-            kind: Some(EventKind::Job),
-            ..EventQuery::default()
-        };
-        let rows: Vec<super::row::EventRow> = with_read!(self, |pool| {
-            let mut q = QueryBuilder::new(format!(
-                "SELECT {} FROM events WHERE tenant_id = ",
-                super::row::COLUMNS
-            ));
-            push_where(&mut q, scope, &query);
-            // Literal, so the planner can use the partial index on jobs' subjects.
-            q.push(" AND kind = 'job' AND subject = ")
-                .push_bind(job_id.to_owned());
-            q.push(" ORDER BY occurred_at ASC, id ASC LIMIT 500");
-            q.build_query_as().fetch_all(pool).await?
-        });
-        rows.into_iter()
-            .map(super::row::EventRow::into_event)
-            .collect()
-    }
-
-    /// Which of `job_ids` have a cancel request on record.
-    pub async fn cancel_requests(
-        &self,
-        scope: &Scope,
-        job_ids: &[String],
-    ) -> StoreResult<Vec<String>> {
-        if job_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let query = EventQuery {
-            kind: Some(EventKind::AdminAction),
-            ..EventQuery::default()
-        };
-        Ok(with_read!(self, |pool| {
-            let mut q = QueryBuilder::new("SELECT DISTINCT subject FROM events WHERE tenant_id = ");
-            push_where(&mut q, scope, &query);
-            q.push(" AND action = 'job.cancel_requested' AND subject IN (");
-            let mut list = q.separated(", ");
-            for id in job_ids {
-                list.push_bind(id.clone());
-            }
-            q.push(")");
-            q.build_query_scalar().fetch_all(pool).await?
-        }))
-    }
-
-    /// Where the tenant wants job cancel requests forwarded, if anywhere.
-    pub async fn control_webhook(&self, tenant_id: &str) -> StoreResult<Option<String>> {
-        let url: Option<Option<String>> = with_read!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT control_webhook_url FROM tenant_settings WHERE tenant_id = $1",
-            )
-            .bind(tenant_id)
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(url.flatten())
-    }
-
-    pub async fn set_control_webhook(&self, tenant_id: &str, url: Option<&str>) -> StoreResult<()> {
-        with_write!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO tenant_settings (tenant_id, control_webhook_url) VALUES ($1, $2) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET control_webhook_url = excluded.control_webhook_url",
-            )
-            .bind(tenant_id)
-            .bind(url)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
     }
 }
 

@@ -1,15 +1,15 @@
 //! Export: every record the filters select (all pages), streamed as CSV or JSON so
 //! memory stays flat however many rows there are. Each export is itself audited.
 
-use crate::audit::{self, Change, Who};
-use crate::auth::api_key::ApiCaller;
-use crate::ingest::{record::FieldError, ApiError};
-use crate::store::{from_ms, Cursor, EventQuery, ExportRow, Store, StoreError};
+use super::record::FieldError;
+use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
 use app::model::{ActorType, ConsoleQuery, EventDetail, EventKind, Scope, TimePreset, Viewer};
+use app::store::audit::{Change, Who};
+use app::store::{from_ms, Cursor, EventQuery, ExportRow, Store, StoreError};
 use axum::{
     body::{Body, Bytes},
-    extract::{rejection::QueryRejection, ConnectInfo, Query, State},
+    extract::{ConnectInfo, State},
     http::{header, HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
     Extension,
@@ -27,18 +27,15 @@ enum Format {
     Json,
 }
 
-/// The query string as pairs: the console's filters (repeated `f` included),
-/// plus `format` and `kind`.
-pub type ExportParams = Vec<(String, String)>;
-
 struct Export {
     format: Format,
     console: ConsoleQuery,
     query: EventQuery,
 }
 
-fn parse(params: Result<Query<ExportParams>, QueryRejection>) -> Result<Export, FieldError> {
-    let Query(pairs) = params.map_err(|e| FieldError::new("query", e.body_text()))?;
+/// The query string: the console's filters (repeated `f` included), plus `format` and
+/// `kind`.
+fn parse(pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let get = |k: &str| {
         pairs
             .iter()
@@ -84,10 +81,10 @@ pub async fn console_export(
     Extension(viewer): Extension<Option<Viewer>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    params: Result<Query<ExportParams>, QueryRejection>,
+    QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, ApiError> {
-    let viewer = viewer.ok_or(ApiError::Unauthorized)?;
-    let export = parse(params)?;
+    let viewer = viewer.ok_or(ApiError::SignedOut)?;
+    let export = parse(pairs)?;
     let who = Who::user(&viewer.email, &headers, Some(peer));
     start(
         &state.store,
@@ -105,9 +102,9 @@ pub async fn api_export(
     caller: ApiCaller,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    params: Result<Query<ExportParams>, QueryRejection>,
+    QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, ApiError> {
-    let export = parse(params)?;
+    let export = parse(pairs)?;
     let mut who = Who::user(&format!("api_key:{}", caller.key_id), &headers, Some(peer));
     who.actor_type = ActorType::ApiKey;
     start(
@@ -142,7 +139,8 @@ async fn start(
         old_value: None,
         new_value: Some(filters),
     };
-    audit::record(store, &scope.tenant_id, audit_account, &who, change)
+    store
+        .audit(&scope.tenant_id, audit_account, &who, change)
         .await
         .map_err(ApiError::internal)?;
 
@@ -391,8 +389,8 @@ struct Encoder {
 mod tests {
     use super::*;
     use crate::seed::DemoStream;
-    use crate::store::{EventRow, NewEvent};
     use app::model::Event;
+    use app::store::{EventRow, NewEvent};
     use std::collections::BTreeSet;
 
     /// The typed encoding the pass-through must equal: the CSV row as built from `Event`.
@@ -459,10 +457,10 @@ mod tests {
         odd.metadata.insert("n".into(), json!(1.5e-7));
         events.push(odd);
         drop(store);
-        for file in crate::store::database_files(&path) {
+        for file in app::store::database_files(&path) {
             let _ = std::fs::remove_file(file);
         }
-        let mut prev = crate::store::GENESIS.to_owned();
+        let mut prev = app::store::GENESIS.to_owned();
         events
             .iter()
             .enumerate()

@@ -14,6 +14,9 @@ pub enum ApiError {
     Invalid(#[from] FieldError),
     #[error("missing, unknown or deactivated API key")]
     Unauthorized,
+    /// The console's own endpoints (the export download) without a session.
+    #[error("not signed in: sign in to the console first")]
+    SignedOut,
     #[error("no such record")]
     NotFound,
     #[error("request body larger than {limit} bytes")]
@@ -37,7 +40,7 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({"error": "invalid_request", "field": f.field, "message": f.message}),
             ),
-            ApiError::Unauthorized => (
+            ApiError::Unauthorized | ApiError::SignedOut => (
                 StatusCode::UNAUTHORIZED,
                 json!({"error": "unauthorized", "message": self.to_string()}),
             ),

@@ -1,7 +1,7 @@
 //! The stored form of a record: indexable projections of its detail, and its hash.
 
 use super::{from_ms, to_ms, NewEvent, StoreError};
-use app::model::{ActorType, Event, EventDetail};
+use crate::model::{ActorType, Event, EventDetail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -29,13 +29,13 @@ pub(crate) trait PageRow:
 }
 
 /// The hash of "no previous record": the start of every tenant's chain.
-pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Deserialize: also read from a JSON array of the columns in table order (see
 /// `Store::page`); the two hashes are read but, being no part of the hashed form, never
 /// serialised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub(crate) struct EventRow {
+pub struct EventRow {
     pub id: String,
     pub tenant_id: String,
     pub account_id: Option<String>,
@@ -79,7 +79,7 @@ impl PageRow for EventRow {
 /// filter projections or the previous hash. Decoding the body is left to the writer,
 /// which can pass its detail and metadata through as they were stored (see export.rs).
 #[derive(Clone, Debug, PartialEq, Deserialize, sqlx::FromRow)]
-pub(crate) struct ExportRow {
+pub struct ExportRow {
     pub id: String,
     pub tenant_id: String,
     pub account_id: Option<String>,
@@ -108,7 +108,7 @@ impl PageRow for ExportRow {
 
 /// The stored body's two parts as their JSON text, unparsed.
 #[derive(Deserialize)]
-pub(crate) struct RawBody<'a> {
+pub struct RawBody<'a> {
     #[serde(borrow)]
     pub detail: &'a serde_json::value::RawValue,
     #[serde(borrow)]

@@ -1,7 +1,8 @@
 //! Tenants, accounts, users, sessions and API keys: who may write and read what.
 
-use super::{with_read, with_write, Store, StoreError, StoreResult};
-use app::model::{Role, Scope, Viewer};
+use super::secret::{random_token, secret_digest};
+use super::{from_ms, with_read, with_write, Store, StoreError, StoreResult};
+use crate::model::{AccountInfo, ApiKeyInfo, Role, Scope, Viewer};
 
 /// An ingest key as stored: the secret only as a hash, so no `Serialize`.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -34,8 +35,7 @@ pub struct UserLogin {
     pub disabled_at: Option<i64>,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
-    /// Where the user's own actions are audited: `None` (tenant-level) for tenant
-    /// admins, else their first account.
+    /// The smallest id of the user's accounts in their tenant (see `Viewer::home_account`).
     pub home_account: Option<String>,
     tenant_roles: i64,
 }
@@ -54,7 +54,33 @@ impl UserLogin {
 pub const LOCK_AFTER_FAILURES: i64 = 5;
 pub const LOCK_MS: i64 = 15 * 60 * 1000;
 
-pub struct NewApiKey<'a> {
+/// A freshly created key: the plaintext exists only here, to be shown once.
+pub struct CreatedKey {
+    pub id: String,
+    pub prefix: String,
+    pub plaintext: String,
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("id", &self.id)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("no such tenant")]
+    NoTenant,
+    #[error("no such account in this tenant")]
+    NoAccount,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct NewApiKey<'a> {
     pub id: &'a str,
     pub prefix: &'a str,
     pub secret_hash: &'a str,
@@ -127,7 +153,43 @@ impl Store {
         Ok(found.is_some())
     }
 
-    pub async fn insert_api_key(&self, key: NewApiKey<'_>, now_ms: i64) -> StoreResult<()> {
+    /// A new ingest key `vgl_<prefix>_<secret>` for the tenant, or only one of its
+    /// accounts; only its digest is stored.
+    pub async fn create_api_key(
+        &self,
+        tenant_id: &str,
+        account_id: Option<&str>,
+        name: &str,
+    ) -> Result<CreatedKey, KeyError> {
+        if !self.tenant_exists(tenant_id).await? {
+            return Err(KeyError::NoTenant);
+        }
+        if let Some(a) = account_id {
+            if self.account_tenant(a).await?.as_deref() != Some(tenant_id) {
+                return Err(KeyError::NoAccount);
+            }
+        }
+        let prefix = random_token(6).to_lowercase().replace(['-', '_'], "x");
+        let plaintext = format!("vgl_{prefix}_{}", random_token(32));
+        let id = uuid::Uuid::now_v7().to_string();
+        let key = NewApiKey {
+            id: &id,
+            prefix: &prefix,
+            secret_hash: &secret_digest(&plaintext),
+            tenant_id,
+            account_id,
+            name,
+        };
+        self.insert_api_key(key, chrono::Utc::now().timestamp_millis())
+            .await?;
+        Ok(CreatedKey {
+            id,
+            prefix,
+            plaintext,
+        })
+    }
+
+    async fn insert_api_key(&self, key: NewApiKey<'_>, now_ms: i64) -> StoreResult<()> {
         with_write!(self, |pool| {
             sqlx::query(
                 "INSERT INTO api_keys (id, prefix, secret_hash, tenant_id, account_id, name, created_at) \
@@ -179,6 +241,35 @@ impl Store {
                 (Some(list), Some(a)) => list.contains(a),
                 (Some(_), None) => false,
             })
+            .collect())
+    }
+
+    /// The keys `scope` reaches, as the console lists them.
+    pub async fn api_keys_in(&self, scope: &Scope) -> StoreResult<Vec<ApiKeyInfo>> {
+        let rows = self
+            .api_keys_of(&scope.tenant_id, scope.accounts.as_deref())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|k| ApiKeyInfo {
+                id: k.id,
+                prefix: k.prefix,
+                name: k.name,
+                account_id: k.account_id,
+                created_at: from_ms(k.created_at),
+                revoked_at: k.revoked_at.map(from_ms),
+            })
+            .collect())
+    }
+
+    /// The accounts `scope` may see.
+    pub async fn accounts_in(&self, scope: &Scope) -> StoreResult<Vec<AccountInfo>> {
+        Ok(self
+            .accounts_of(&scope.tenant_id)
+            .await?
+            .into_iter()
+            .filter(|(id, _)| scope.allows_account(Some(id)))
+            .map(|(id, name)| AccountInfo { id, name })
             .collect())
     }
 
@@ -236,7 +327,8 @@ impl Store {
         Ok(with_read!(self, |pool| {
             sqlx::query_as(
                 "SELECT u.id, u.tenant_id, u.password_hash, u.disabled_at, u.failed_logins, u.locked_until, \
-                 (SELECT MIN(m.account_id) FROM memberships m WHERE m.user_id = u.id AND m.role = 'account_admin') AS home_account, \
+                 (SELECT MIN(m.account_id) FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                 WHERE m.user_id = u.id AND m.role = 'account_admin' AND a.tenant_id = u.tenant_id) AS home_account, \
                  (SELECT COUNT(*) FROM memberships m WHERE m.user_id = u.id AND m.role = 'tenant_admin') AS tenant_roles \
                  FROM users u WHERE u.email = $1",
             )
@@ -336,7 +428,8 @@ impl Store {
             sqlx::query_as(
                 "SELECT m.account_id, m.role FROM memberships m \
                  LEFT JOIN accounts a ON a.id = m.account_id \
-                 WHERE m.user_id = $1 AND (m.account_id IS NULL OR a.tenant_id = $2)",
+                 WHERE m.user_id = $1 AND (m.account_id IS NULL OR a.tenant_id = $2) \
+                 ORDER BY m.account_id",
             )
             .bind(&user_id)
             .bind(&tenant_id)

@@ -3,8 +3,9 @@
 
 use super::row::{EventRow, ExportRow, PageRow};
 use super::{to_ms, with_read, Store, StoreError, StoreResult};
-use app::model::{
-    ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, Join, Op, Scope,
+use crate::model::{
+    ActorType, Column, Condition, ConsoleQuery, Event, EventDetail, EventKind, EventPage, Join, Op,
+    Scope,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
@@ -260,6 +261,36 @@ fn like_pattern(text: &str, prefix_only: bool) -> String {
 }
 
 impl Store {
+    /// One page of the console: `list`, shown newest first, with the cursor of the next
+    /// page and, on Jobs, which of its jobs have a cancel request.
+    pub async fn console_page(&self, scope: &Scope, query: &EventQuery) -> StoreResult<EventPage> {
+        let (mut events, next) = self.list(scope, query).await?;
+        let next_cursor = match query.order {
+            Order::NewerThan(_) => {
+                events.reverse(); // polled oldest first; shown newest first
+                None
+            }
+            _ => next.map(|c| c.encode()),
+        };
+        let cancel_requested = if query.kind == Some(EventKind::Job) {
+            let ids: Vec<String> = events
+                .iter()
+                .filter_map(|e| match &e.detail {
+                    EventDetail::Job(j) => Some(j.job_id.clone()),
+                    _ => None,
+                })
+                .collect();
+            self.cancel_requests(scope, &ids).await?
+        } else {
+            Vec::new()
+        };
+        Ok(EventPage {
+            events,
+            next_cursor,
+            cancel_requested,
+        })
+    }
+
     /// One page of `scope`'s records. Returns the events and the cursor of the next page.
     #[tracing::instrument(skip(self))]
     pub async fn list(
@@ -278,7 +309,7 @@ impl Store {
     /// One page of `scope`'s records as an export writes them: only the columns it
     /// writes, with the body as stored (see `ExportRow`).
     #[tracing::instrument(skip(self))]
-    pub(crate) async fn export_page(
+    pub async fn export_page(
         &self,
         scope: &Scope,
         query: &EventQuery,

@@ -1,7 +1,7 @@
 //! Wire input → domain values, once, at the edge: every rejection names its field.
 
-use crate::store::{ModelRate, NewEvent};
 use app::model::{ActorType, EventDetail, EventKind, Micros};
+use app::store::{new_id, ModelRate, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -66,7 +66,6 @@ struct Envelope {
 /// What the authenticated caller may write.
 #[derive(Clone, Debug)]
 pub struct WriterScope {
-    pub tenant_id: String,
     /// A key bound to one account may only write that account.
     pub account_id: Option<String>,
 }
@@ -187,12 +186,6 @@ pub fn parse_record(
     })
 }
 
-/// A UUIDv7 from the record's own time, so ids sort like the records.
-pub fn new_id(at: DateTime<Utc>) -> Uuid {
-    let ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-    uuid::Builder::from_unix_timestamp_millis(ms, &rand::random()).into_uuid()
-}
-
 fn check_len(field: &str, value: &str, max: usize) -> Result<(), FieldError> {
     if value.len() > max {
         return Err(FieldError::new(field, format!("longer than {max} bytes")));
@@ -307,10 +300,7 @@ mod tests {
     use serde_json::json;
 
     fn writer() -> WriterScope {
-        WriterScope {
-            tenant_id: "t".into(),
-            account_id: None,
-        }
+        WriterScope { account_id: None }
     }
 
     fn parse(v: Value) -> Result<NewEvent, FieldError> {
@@ -403,7 +393,6 @@ mod tests {
     #[test]
     fn bound_key_pins_the_account() {
         let w = WriterScope {
-            tenant_id: "t".into(),
             account_id: Some("a1".into()),
         };
         let v =

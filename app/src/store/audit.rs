@@ -1,10 +1,9 @@
 //! Vigil audits itself: sign-ins, key and user changes become `admin_action` records
 //! in the actor's scope, on the same tamper-evident chain as everything else.
 
-use crate::ingest::record::new_id;
-use crate::store::{AppendError, NewEvent, Store};
-use app::model::{ActorType, AdminAction, EventDetail};
-use app::ssr::Origin;
+use super::{new_id, AppendError, NewEvent, Store};
+use crate::model::{ActorType, AdminAction, EventDetail};
+use crate::ssr::Origin;
 use axum::http::HeaderMap;
 use std::net::SocketAddr;
 
@@ -53,33 +52,35 @@ pub struct Change<'a> {
     pub new_value: Option<serde_json::Value>,
 }
 
-/// Appends one admin action; callers fail the action when this fails, so nothing
-/// audited goes unrecorded.
-pub async fn record(
-    store: &Store,
-    tenant_id: &str,
-    account_id: Option<String>,
-    who: &Who,
-    change: Change<'_>,
-) -> Result<(), AppendError> {
-    let now = chrono::Utc::now();
-    let event = NewEvent {
-        id: new_id(now),
-        account_id,
-        occurred_at: now,
-        actor: who.actor.clone(),
-        actor_type: who.actor_type,
-        ip: who.ip.clone(),
-        user_agent: who.user_agent.clone(),
-        metadata: serde_json::Map::new(),
-        detail: EventDetail::AdminAction(AdminAction {
-            action: change.action.into(),
-            resource_type: change.resource_type.into(),
-            resource_id: change.resource_id,
-            event_name: change.event_name.into(),
-            old_value: change.old_value,
-            new_value: change.new_value,
-        }),
-    };
-    store.append(tenant_id, &[event]).await.map(|_| ())
+impl Store {
+    /// Appends one admin action; callers fail the action when this fails, so nothing
+    /// audited goes unrecorded.
+    pub async fn audit(
+        &self,
+        tenant_id: &str,
+        account_id: Option<String>,
+        who: &Who,
+        change: Change<'_>,
+    ) -> Result<(), AppendError> {
+        let now = chrono::Utc::now();
+        let event = NewEvent {
+            id: new_id(now),
+            account_id,
+            occurred_at: now,
+            actor: who.actor.clone(),
+            actor_type: who.actor_type,
+            ip: who.ip.clone(),
+            user_agent: who.user_agent.clone(),
+            metadata: serde_json::Map::new(),
+            detail: EventDetail::AdminAction(AdminAction {
+                action: change.action.into(),
+                resource_type: change.resource_type.into(),
+                resource_id: change.resource_id,
+                event_name: change.event_name.into(),
+                old_value: change.old_value,
+                new_value: change.new_value,
+            }),
+        };
+        self.append(tenant_id, &[event]).await.map(|_| ())
+    }
 }

@@ -1,12 +1,10 @@
-//! Ingest keys: `vgl_<prefix>_<secret>`, stored as a SHA-256 digest, bound to a tenant
-//! and optionally one account.
+//! The caller of the HTTP API: an ingest key `vgl_<prefix>_<secret>` (created by
+//! `Store::create_api_key`, stored as a SHA-256 digest), bound to a tenant and
+//! optionally one account.
 
-use super::{random_token, secret_digest};
-use crate::{
-    ingest::ApiError,
-    store::{NewApiKey, Store},
-    AppState,
-};
+use super::ApiError;
+use crate::AppState;
+use app::store::secret::secret_digest;
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 /// The authenticated caller of the HTTP API.
@@ -25,53 +23,6 @@ impl ApiCaller {
             accounts: self.account_id.clone().map(|a| vec![a]),
         }
     }
-}
-
-/// A freshly created key: the plaintext exists only here, to be shown once.
-pub struct CreatedKey {
-    pub id: String,
-    pub prefix: String,
-    pub plaintext: String,
-}
-
-/// The tenant or account named for a key does not exist (or not in that tenant).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct KeyError(String);
-
-pub async fn create_key(
-    store: &Store,
-    tenant_id: &str,
-    account_id: Option<&str>,
-    name: &str,
-) -> anyhow::Result<CreatedKey> {
-    if !store.tenant_exists(tenant_id).await? {
-        return Err(KeyError(format!("no tenant {tenant_id}")).into());
-    }
-    if let Some(a) = account_id {
-        let owner = store.account_tenant(a).await?;
-        if owner.as_deref() != Some(tenant_id) {
-            return Err(KeyError(format!("no account {a} in tenant {tenant_id}")).into());
-        }
-    }
-    let prefix = random_token(6).to_lowercase().replace(['-', '_'], "x");
-    let plaintext = format!("vgl_{prefix}_{}", random_token(32));
-    let id = uuid::Uuid::now_v7().to_string();
-    let now = chrono::Utc::now().timestamp_millis();
-    let key = NewApiKey {
-        id: &id,
-        prefix: &prefix,
-        secret_hash: &secret_digest(&plaintext),
-        tenant_id,
-        account_id,
-        name,
-    };
-    store.insert_api_key(key, now).await?;
-    Ok(CreatedKey {
-        id,
-        prefix,
-        plaintext,
-    })
 }
 
 fn prefix_of(key: &str) -> Option<&str> {

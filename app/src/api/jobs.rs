@@ -1,0 +1,63 @@
+//! A job's history, and cancelling it.
+
+#[cfg(feature = "ssr")]
+use super::error::ConsoleError;
+use super::error::ConsoleResult;
+use crate::model::Event;
+use leptos::prelude::*;
+
+/// A job's status history (every record with its job id), oldest first.
+#[server]
+pub async fn job_history(job_id: String) -> ConsoleResult<Vec<Event>> {
+    crate::ssr::answer(async {
+        let (viewer, store) = crate::ssr::signed_in().await?;
+        Ok(store.job_history(&viewer.scope, &job_id).await?)
+    })
+    .await
+}
+
+/// Requests cancellation of a queued or running job: appends a `job.cancel_requested`
+/// admin action and forwards it to the tenant's control webhook, if one is set.
+#[server]
+pub async fn cancel_job(job_id: String) -> ConsoleResult<()> {
+    use crate::model::{EventDetail, JobStatus};
+    use crate::store::audit::{Change, Who};
+    use serde_json::json;
+    crate::ssr::answer(async {
+        let (viewer, store) = crate::ssr::signed_in().await?;
+        let history = store.job_history(&viewer.scope, &job_id).await?;
+        let Some(latest) = history.last() else {
+            return Err(ConsoleError::NotFound);
+        };
+        let EventDetail::Job(job) = &latest.detail else {
+            return Err(ConsoleError::NotFound);
+        };
+        if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
+            return Err(ConsoleError::invalid(
+                "job_id",
+                format!(
+                    "the job is {}: only queued or running jobs can be cancelled",
+                    job.status
+                ),
+            ));
+        }
+        let request = json!({"job_id": job_id, "agent": job.agent, "status": job.status, "requested_by": viewer.email});
+        let change = Change {
+            action: "job.cancel_requested",
+            resource_type: "job",
+            resource_id: Some(job_id.clone()),
+            event_name: "Job cancel requested",
+            old_value: Some(json!({"status": job.status})),
+            new_value: Some(request.clone()),
+        };
+        let who = Who::from_origin(&viewer.email, crate::ssr::origin().await);
+        store
+            .audit(&viewer.scope.tenant_id, latest.account_id.clone(), &who, change)
+            .await?;
+        if let Some(url) = store.control_webhook(&viewer.scope.tenant_id).await? {
+            crate::webhook::forward(url, request);
+        }
+        Ok(())
+    })
+    .await
+}

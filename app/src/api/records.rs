@@ -1,0 +1,92 @@
+//! Reading records: a tab's pages, Live polls, one record, usage.
+
+#[cfg(feature = "ssr")]
+use super::error::ConsoleError;
+use super::error::ConsoleResult;
+use crate::model::{ConsoleQuery, Event, EventPage, UsageReport};
+use leptos::prelude::*;
+
+/// One page of what the tab's filters select, newest first, within the viewer's scope.
+/// `query.account` narrows a tenant admin's view; outside the scope it shows nothing.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn list_records(query: ConsoleQuery, cursor: Option<String>) -> ConsoleResult<EventPage> {
+    use crate::store::{Cursor, EventQuery};
+    crate::ssr::answer(async {
+        let (viewer, store) = crate::ssr::signed_in().await?;
+        check_search(&query)?;
+        let mut q = EventQuery::from_console(&query, chrono::Utc::now());
+        q.cursor = cursor
+            .map(|c| {
+                Cursor::decode(&c).ok_or_else(|| {
+                    ConsoleError::invalid("cursor", "not a cursor this page produced")
+                })
+            })
+            .transpose()?;
+        q.limit = super::PAGE_SIZE;
+        Ok(store.console_page(&viewer.scope, &q).await?)
+    })
+    .await
+}
+
+/// Live mode: the records the filters select that are newer than the newest row
+/// shown (its occurred-at in ms and id), newest first, at most 100.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn poll_records(
+    query: ConsoleQuery,
+    after_ms: i64,
+    after_id: String,
+) -> ConsoleResult<EventPage> {
+    use crate::store::{Cursor, EventQuery, Order};
+    crate::ssr::answer(async {
+        let (viewer, store) = crate::ssr::signed_in().await?;
+        check_search(&query)?;
+        let id = after_id
+            .parse::<uuid::Uuid>()
+            .map_err(|_| ConsoleError::invalid("after_id", "not a record id"))?;
+        let mut q = EventQuery::from_console(&query, chrono::Utc::now());
+        q.order = Order::NewerThan(Cursor {
+            occurred_at: after_ms,
+            id: id.to_string(),
+        });
+        q.limit = 100;
+        Ok(store.console_page(&viewer.scope, &q).await?)
+    })
+    .await
+}
+
+/// One record by id; missing and out of scope are both "not found".
+#[server]
+pub async fn event_detail(id: String) -> ConsoleResult<Event> {
+    crate::ssr::answer(async {
+        let (viewer, store) = crate::ssr::signed_in().await?;
+        let id = id.parse().map_err(|_| ConsoleError::NotFound)?;
+        store
+            .get(&viewer.scope, id)
+            .await?
+            .ok_or(ConsoleError::NotFound)
+    })
+    .await
+}
+
+/// Aggregates over the selection: credits by user and worker, tokens and cost by user,
+/// agent, model.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn usage_summary(query: ConsoleQuery) -> ConsoleResult<UsageReport> {
+    use crate::store::EventQuery;
+    crate::ssr::answer(async {
+        let (viewer, store) = crate::ssr::signed_in().await?;
+        check_search(&query)?;
+        let q = EventQuery::from_console(&query, chrono::Utc::now());
+        Ok(store.usage(&viewer.scope, &q).await?)
+    })
+    .await
+}
+
+/// A search the console cannot run (too short for the tab) is the caller's mistake.
+#[cfg(feature = "ssr")]
+fn check_search(query: &ConsoleQuery) -> ConsoleResult<()> {
+    match query.search_problem() {
+        Some(message) => Err(ConsoleError::invalid("search", message)),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,71 @@
+//! The HTTP API, authenticated by ingest keys: append (`POST /api/v1/events`), pull
+//! (`GET /api/v1/events`), one record, export. One error type (`ApiError`) answers every
+//! failure; the extractors here reject with it, so no handler maps rejections by hand.
+
+mod caller;
+mod error;
+pub mod export;
+mod ingest;
+mod pull;
+pub mod record;
+
+pub use caller::ApiCaller;
+pub use error::ApiError;
+
+use crate::AppState;
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::StatusCode,
+    routing::get,
+    Router,
+};
+use record::FieldError;
+
+/// Records in one request at most.
+pub const MAX_BATCH: usize = 1000;
+
+pub fn routes(body_limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/events", get(pull::pull).post(ingest::ingest))
+        .route("/api/v1/events/{id}", get(pull::one))
+        .route("/api/v1/export", get(export::api_export))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+}
+
+/// A request body within the configured limit.
+pub struct Body(pub Bytes);
+
+impl FromRequest<AppState> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        Bytes::from_request(req, state)
+            .await
+            .map(Body)
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge {
+                    limit: state.config.body_limit,
+                },
+                _ => FieldError::new("body", e.body_text()).into(),
+            })
+    }
+}
+
+/// The query string as name–value pairs, in order, for the parsers that name the
+/// parameter at fault.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map(|q| QueryPairs(q.0))
+            .map_err(|e| FieldError::new("query", e.body_text()).into())
+    }
+}

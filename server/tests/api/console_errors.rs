@@ -1,0 +1,106 @@
+//! The console's server functions answer a refusal with its own status and a typed
+//! error the page can show: 400 naming the field, 401, 404, 503.
+
+use crate::common::{ai, spawn_app, Backend, PASSWORD};
+use crate::on_both_backends;
+use app::api::{CancelJob, ConsoleError, EventDetail, JobHistory};
+use reqwest::StatusCode;
+use serde_json::json;
+
+fn error_of(body: &str) -> ConsoleError {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not a ConsoleError ({e}): {body}"))
+}
+
+async fn invalid_input_is_400_naming_the_field(b: Backend) {
+    let app = spawn_app(b).await;
+    let cookie = app
+        .sign_in("tenant@t1.test", PASSWORD)
+        .await
+        .expect("session");
+    let (status, body) = app
+        .list(
+            Some(&cookie),
+            json!({"kind": "ai_interaction", "search": "y_"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    match error_of(&body) {
+        ConsoleError::Invalid { field, message } => {
+            assert_eq!(field, "search");
+            assert!(message.contains("at least 3 characters"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A cursor this page never produced.
+    let path = <app::api::ListRecords as leptos::server_fn::ServerFn>::PATH;
+    let r = app
+        .client
+        .post(format!("{}{path}", app.base))
+        .header("cookie", &cookie)
+        .json(&json!({"query": {}, "cursor": "forged"}))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        matches!(error_of(&r.text().await.expect("body")), ConsoleError::Invalid { field, .. } if field == "cursor")
+    );
+}
+
+async fn no_session_is_401(b: Backend) {
+    let app = spawn_app(b).await;
+    let (status, body) = app.list(None, json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(error_of(&body), ConsoleError::SignedOut);
+    let (status, body) = app.call::<JobHistory>(None, &[("job_id", "job_1")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
+
+async fn missing_or_out_of_scope_is_404(b: Backend) {
+    let app = spawn_app(b).await;
+    let (s, v) = app.post_events(&app.key, &ai("a2", "someone")).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().expect("id").to_owned();
+    let a1 = app.sign_in("a1@t1.test", PASSWORD).await.expect("session");
+    let a2 = app.sign_in("a2@t1.test", PASSWORD).await.expect("session");
+    // Another account's record, a missing one and a malformed id look alike.
+    for (cookie, id) in [
+        (&a1, id.as_str()),
+        (&a2, "019ab0c4-0000-7000-8000-000000000000"),
+        (&a2, "not-an-id"),
+    ] {
+        let (status, body) = app.call::<EventDetail>(Some(cookie), &[("id", id)]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id}: {body}");
+        assert_eq!(error_of(&body), ConsoleError::NotFound);
+    }
+    let (status, _) = app.call::<EventDetail>(Some(&a2), &[("id", &id)]).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .call::<CancelJob>(Some(&a2), &[("job_id", "job_none")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+async fn a_failing_store_is_503(b: Backend) {
+    let app = spawn_app(b).await;
+    let cookie = app
+        .sign_in("tenant@t1.test", PASSWORD)
+        .await
+        .expect("session");
+    // Sessions still resolve, but the records' table is gone: the store fails.
+    app.store
+        .execute_raw("ALTER TABLE events RENAME TO events_gone")
+        .await
+        .expect("rename");
+    let (status, body) = app.list(Some(&cookie), json!({})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(error_of(&body), ConsoleError::Unavailable);
+    assert!(!body.contains("events"), "no database detail leaks: {body}");
+}
+
+on_both_backends!(
+    invalid_input_is_400_naming_the_field,
+    no_session_is_401,
+    missing_or_out_of_scope_is_404,
+    a_failing_store_is_503,
+);
