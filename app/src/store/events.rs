@@ -1143,7 +1143,7 @@ impl PrefixRange {
 }
 
 /// The job heads' columns a Jobs search matches by prefix, each with its index
-/// (migrations sqlite/0004 and postgres/0005).
+/// (migrations 0003_search).
 const HEAD_PREFIX_COLUMNS: [&str; 2] = ["subject", "model"];
 
 /// A prefix index's key: PostgreSQL's compares byte-wise (`"C"`) whatever the
@@ -1185,7 +1185,7 @@ fn push_head_prefix<'a, DB: sqlx::Database>(
 }
 
 /// SQLite: `SELECT rowid` of the tenant's job heads whose lowered id or model is in
-/// `prefix`, each range read from its prefix index (migration 0004).
+/// `prefix`, each range read from its prefix index (migration 0003_search).
 fn push_head_prefix_rowids<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     tenant_id: &str,
