@@ -14,6 +14,9 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all --check
 
+step "no two modules import each other"
+python3 scripts/module-cycles.py app/src server/src
+
 step "clippy: server and app (ssr), app alone, frontend (hydrate, wasm32)"
 cargo clippy -p server --all-targets --locked -- -D warnings
 cargo clippy -p app --all-targets --locked -- -D warnings
