@@ -99,8 +99,48 @@ async fn server_function_refuses_anonymous_callers(b: Backend) {
     assert!(text.contains("SignedOut"), "{text}");
 }
 
+/// A user who administers several accounts has their own actions audited in one of them,
+/// the same for sign-in, sign-out and export: the smallest account id.
+async fn a_users_home_account_is_one_account(b: Backend) {
+    let app = spawn_app(b).await;
+    // a2@t1.test administers a2 (first) and now a1 as well.
+    app.store
+        .execute_raw("INSERT INTO memberships (user_id, account_id, role) VALUES ('u4', 'a1', 'account_admin')")
+        .await
+        .expect("membership");
+    let cookie = app.sign_in("a2@t1.test", PASSWORD).await.expect("session");
+    let r = app.page("/export?format=json", Some(&cookie)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.expect("export");
+    app.client
+        .post(format!("{}/auth/logout", app.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("logout");
+    let (s, v) = app
+        .get_events(&app.key, "kind=admin_action&limit=100")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mine: Vec<(&str, &str)> = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["actor"] == "a2@t1.test")
+        .map(|e| {
+            (
+                e["event_name"].as_str().unwrap_or(""),
+                e["account_id"].as_str().unwrap_or("(none)"),
+            )
+        })
+        .collect();
+    assert_eq!(mine.len(), 3, "{mine:?}");
+    assert!(mine.iter().all(|(_, a)| *a == "a1"), "{mine:?}");
+}
+
 on_both_backends!(
     console_requires_sign_in,
+    a_users_home_account_is_one_account,
     wrong_password_is_refused,
     page_lists_ingested_records_of_the_viewers_scope,
     server_function_refuses_anonymous_callers,
