@@ -77,7 +77,8 @@ impl PageRow for EventRow {
 
 /// A record as an export writes it: the envelope and the body as stored, without the
 /// filter projections or the previous hash. Decoding the body is left to the writer,
-/// which can pass its detail and metadata through as they were stored (see export.rs).
+/// which can pass its detail and metadata through as they were stored (see
+/// `server/src/api/export/encode.rs`).
 #[derive(Clone, Debug, PartialEq, Deserialize, sqlx::FromRow)]
 pub struct ExportRow {
     pub id: String,
