@@ -1302,3 +1302,7 @@ mod tests {
         assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("12:notauuid")), None);
     }
 }
+
+#[cfg(test)]
+#[path = "sql/tests.rs"]
+mod pinned_sql;
