@@ -2,22 +2,25 @@
 //! plan shape shows here, not only in the bench. The expected text was read from the
 //! builders once and checked by eye; bound values are not part of it.
 
-use super::{push_page, Candidates, Cursor, EventQuery, Narrow, Order};
+use super::push_page;
 use crate::model::{Column, Condition, EventKind, Join, Op, Scope};
-// The store tells the databases apart by its search index (for now).
-use crate::store::SearchIndex::{self as Dialect, Fts5 as LITE, Trigram as PG};
+use crate::store::head_prefix::{push_heads_count, PrefixRange};
+use crate::store::query::{Cursor, EventQuery, Order};
+use crate::store::search::{Candidates, Narrow};
+use crate::store::search_sql::push_match_count;
+use crate::store::Dialect::{self, Postgres as PG, Sqlite as LITE};
 use sqlx::QueryBuilder;
 
 /// The page query's SQL in `dialect`, with a short select list.
 fn page_sql(dialect: Dialect, scope: &Scope, query: &EventQuery, narrow: &Narrow) -> String {
     let (limit, offset, select) = (50, 0, "id");
     match dialect {
-        Dialect::Fts5 => {
+        Dialect::Sqlite => {
             let mut q = QueryBuilder::<sqlx::Sqlite>::new("");
             push_page(&mut q, scope, query, limit, offset, select, narrow);
             q.sql().to_owned()
         }
-        Dialect::Trigram => {
+        Dialect::Postgres => {
             let mut q = QueryBuilder::<sqlx::Postgres>::new("");
             push_page(&mut q, scope, query, limit, offset, select, narrow);
             q.sql().to_owned()
@@ -330,4 +333,49 @@ fn a_search_window_floor_and_a_bulk_page_keep_their_shape() {
         q.sql(),
         r#"SELECT json_group_array(json_array(id)) FROM (SELECT id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?)"#
     );
+}
+
+#[test]
+fn search_counts_keep_their_shape() {
+    let prefix = PrefixRange::of("job_1").expect("ascii");
+    let mut q = QueryBuilder::<sqlx::Sqlite>::new("");
+    push_heads_count(&mut q, LITE, "t1", &prefix, 2000);
+    assert_eq!(
+        q.sql(),
+        r#"SELECT count(*) FROM (SELECT rowid FROM job_heads WHERE tenant_id = ? AND lower(subject) >= ? AND lower(subject) < ? UNION ALL SELECT rowid FROM job_heads WHERE tenant_id = ? AND lower(model) >= ? AND lower(model) < ? LIMIT ?)"#
+    );
+    let mut q = QueryBuilder::<sqlx::Postgres>::new("");
+    push_heads_count(&mut q, PG, "t1", &prefix, 2000);
+    assert_eq!(
+        q.sql(),
+        r#"SELECT count(*) FROM ((SELECT 1 FROM job_heads WHERE tenant_id = $1 AND lower(subject) COLLATE "C" >= $2 AND lower(subject) COLLATE "C" < $3 ORDER BY lower(subject) COLLATE "C" LIMIT $4) UNION ALL (SELECT 1 FROM job_heads WHERE tenant_id = $5 AND lower(model) COLLATE "C" >= $6 AND lower(model) COLLATE "C" < $7 ORDER BY lower(model) COLLATE "C" LIMIT $8) LIMIT $9) c"#
+    );
+    for (kind, expected) in [
+        (
+            Some(EventKind::Thread),
+            r#"SELECT count(*) FROM (SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) AND kind = 'thread' LIMIT ?)"#,
+        ),
+        (
+            None,
+            r#"SELECT count(*) FROM (SELECT rowid FROM search_ai_interaction WHERE search_ai_interaction MATCH ? UNION ALL SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM search_system_event WHERE search_system_event MATCH ? UNION ALL SELECT rowid FROM search_admin_action WHERE search_admin_action MATCH ? UNION ALL SELECT rowid FROM search_credit_usage WHERE search_credit_usage MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) LIMIT ?)"#,
+        ),
+    ] {
+        let mut q = QueryBuilder::<sqlx::Sqlite>::new("");
+        push_match_count(&mut q, LITE, kind, "thr_1cbd98f5", 2000);
+        assert_eq!(q.sql(), expected, "{kind:?}");
+    }
+    for (kind, expected) in [
+        (
+            Some(EventKind::Thread),
+            r#"SELECT count(*) FROM (SELECT 1 FROM events WHERE kind = 'thread' AND (lower(actor) LIKE $1 ESCAPE '\' OR lower(subject) LIKE $2 ESCAPE '\' OR lower(action) LIKE $3 ESCAPE '\' OR lower(model) LIKE $4 ESCAPE '\' OR lower(agent) LIKE $5 ESCAPE '\') LIMIT $6) c"#,
+        ),
+        (
+            Some(EventKind::Job),
+            r#"SELECT count(*) FROM (SELECT 1 FROM events WHERE kind = 'job' AND (lower(subject) LIKE $1 ESCAPE '\' OR lower(model) LIKE $2 ESCAPE '\') LIMIT $3) c"#,
+        ),
+    ] {
+        let mut q = QueryBuilder::<sqlx::Postgres>::new("");
+        push_match_count(&mut q, PG, kind, "thr_1cbd98f5", 2000);
+        assert_eq!(q.sql(), expected, "{kind:?}");
+    }
 }
