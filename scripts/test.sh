@@ -20,6 +20,8 @@ python3 scripts/module-cycles.py app/src server/src
 step "clippy: server and app (ssr), app alone, frontend (hydrate, wasm32)"
 cargo clippy -p server --all-targets --locked -- -D warnings
 cargo clippy -p app --all-targets --locked -- -D warnings
+# The store's unit tests (its pinned SQL among them) exist only with `ssr`.
+cargo clippy -p app --features ssr --all-targets --locked -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "PostgreSQL"
@@ -27,6 +29,7 @@ step "PostgreSQL"
 
 step "unit and API tests (SQLite and PostgreSQL)"
 cargo test -p app --locked
+cargo test -p app --features ssr --lib --locked
 cargo test -p server --locked
 
 step "release build (server + hydrate WASM)"

@@ -1,6 +1,6 @@
 //! Jobs: a job's history, its cancel requests, and what the console's Jobs page shows.
 
-use super::events::push_where;
+use super::sql::push_where;
 use super::{with_read, EventQuery, Store, StoreResult};
 use crate::model::{EventKind, Scope};
 use sqlx::QueryBuilder;

@@ -1,25 +1,42 @@
 //! The storage layer. One API; SQLite (embedded default) or PostgreSQL behind it.
 //!
-//! Both backends run the same SQL where the dialects agree; the `read!`/`write!`
+//! Both backends run the same SQL where the dialects agree; the `with_read!`/`with_write!`
 //! macros expand one body for each pool type, so queries are written once and
-//! type-checked against both drivers.
+//! type-checked against both drivers. Where the SQL differs, the store asks its one
+//! `Dialect` value (dialect.rs).
+//!
+//! By concern: the query (query.rs) and the page SQL it becomes (sql.rs); searches
+//! (search.rs plans them, search_sql.rs and head_prefix.rs write their SQL, planner.rs
+//! holds PostgreSQL's planner settings); reads (read.rs); appends (append.rs queues
+//! them, writer.rs commits a group in steps, check.rs and rollup.rs are two of them).
 
+mod append;
 pub mod audit;
 mod chain;
-mod commit;
-mod events;
+mod check;
+mod dialect;
+mod head_prefix;
 mod identity;
 mod jobs;
+mod planner;
+mod query;
+mod read;
+mod rollup;
 mod row;
+mod search;
 mod search_file;
+mod search_sql;
 pub mod secret;
 mod settings;
+mod sql;
 mod usage;
+mod writer;
 
+pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
 pub use chain::{VerifyFailure, VerifyReport};
-pub use commit::WriterStats;
-pub use events::{AppendError, AppendOutcome, Cursor, EventQuery, NewEvent, Order, SearchIndex};
+pub use dialect::Dialect;
 pub use identity::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError, NewUser, UserLogin};
+pub use query::{Cursor, EventQuery, Order};
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use search_file::{database_files, IndexerStats};
 
@@ -75,13 +92,14 @@ enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
-    commits: Arc<commit::GroupCommit>,
+    /// The SQL `backend`'s database speaks: asked wherever the statements differ.
+    dialect: Dialect,
+    commits: Arc<append::GroupCommit>,
     indexer: Arc<search_file::Indexer>,
     rates: Arc<HashMap<String, ModelRate>>,
 }
 
-/// Expands `$body` once per backend with `$pool` bound to the reader pool and
-/// `$for_update` to the row-locking suffix that backend needs (none on SQLite).
+/// Expands `$body` once per backend with `$pool` bound to the reader pool.
 macro_rules! with_read {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.backend {
@@ -91,21 +109,13 @@ macro_rules! with_read {
     };
 }
 
+/// Expands `$body` once per backend with `$pool` bound to the writer's pool.
 macro_rules! with_write {
-    ($store:expr, |$pool:ident, $for_update:ident| $body:expr) => {
-        match &$store.backend {
-            $crate::store::Backend::Sqlite { write: $pool, .. } => {
-                let $for_update = "";
-                $body
-            }
-            $crate::store::Backend::Postgres($pool) => {
-                let $for_update = " FOR UPDATE";
-                $body
-            }
-        }
-    };
     ($store:expr, |$pool:ident| $body:expr) => {
-        $crate::store::with_write!($store, |$pool, _for_update| $body)
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { write: $pool, .. } => $body,
+            $crate::store::Backend::Postgres($pool) => $body,
+        }
     };
 }
 pub(crate) use {with_read, with_write};
@@ -114,7 +124,7 @@ impl Store {
     /// Opens (creating if needed) the database and runs the migrations.
     #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str) -> StoreResult<Store> {
-        let backend = if url.starts_with("sqlite:") {
+        let (backend, dialect) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -184,12 +194,13 @@ impl Store {
                 .max_connections(1)
                 .connect_with(opts.pragma("cache_size", "-16384"))
                 .await?;
-            Backend::Sqlite {
+            let backend = Backend::Sqlite {
                 read,
                 write,
                 bulk,
                 index,
-            }
+            };
+            (backend, Dialect::Sqlite)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // No JIT: it compiles a query whose estimated cost passes `jit_above_cost`,
             // and a search lookup that reads a handful of rows spent 89 ms of its 139 ms
@@ -203,12 +214,13 @@ impl Store {
                 .connect_with(opts)
                 .await?;
             sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-            Backend::Postgres(pool)
+            (Backend::Postgres(pool), Dialect::Postgres)
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
         let mut store = Store {
             backend,
+            dialect,
             commits: Arc::default(),
             indexer: Arc::default(),
             rates: Arc::default(),
@@ -223,24 +235,19 @@ impl Store {
     /// Refreshes the planner's statistics (after a bulk load; PostgreSQL's autovacuum
     /// and SQLite's `PRAGMA optimize` at start-up do the same over time).
     pub async fn analyze(&self) -> StoreResult<()> {
-        match &self.backend {
-            Backend::Sqlite { write, .. } => {
-                sqlx::raw_sql("PRAGMA analysis_limit = 2000; ANALYZE main;")
-                    .execute(write)
-                    .await?;
-            }
-            Backend::Postgres(pool) => {
-                sqlx::raw_sql("ANALYZE").execute(pool).await?;
-            }
-        }
+        with_write!(self, |pool| {
+            sqlx::raw_sql(self.dialect.analyze()).execute(pool).await?;
+        });
         Ok(())
     }
 
     pub fn backend_name(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite { .. } => "sqlite",
-            Backend::Postgres(_) => "postgres",
-        }
+        self.dialect.name()
+    }
+
+    /// The SQL dialect of the database behind this store.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     pub fn model_rate(&self, model: &str) -> Option<ModelRate> {

@@ -15,7 +15,7 @@
 //!
 //! `search_state.upto` is the last rowid indexed, committed with the index itself. A
 //! search takes its candidates from the index and every row after `upto` (see
-//! `events::push_fts_rowids`), so records are found the moment their append commits,
+//! `search_sql::push_fts_rowids`), so records are found the moment their append commits,
 //! however far the indexer lags. Deleting the file only makes the indexer start again.
 
 use super::{Store, StoreResult};

@@ -1,7 +1,7 @@
 //! Aggregates for the Usage tab, computed in the database over the selection.
 
-use super::commit::{UsageSums, ROLLUPS};
-use super::events::{push_accounts, push_where};
+use super::rollup::{UsageSums, ROLLUPS};
+use super::sql::{push_accounts, push_where};
 use super::{from_ms, to_ms, with_read, EventQuery, Store, StoreResult};
 use crate::model::{EventKind, Micros, Scope, UsageReport, UsageRow};
 use sqlx::QueryBuilder;

@@ -1,0 +1,235 @@
+//! Appending records: the group commit queue. Concurrent appends share one transaction,
+//! so one commit (one fsync on SQLite) covers several requests, and the rows they touch
+//! in hot index pages are written once. The transaction itself, in named steps, is in
+//! writer.rs (the checks in check.rs, the usage sums in rollup.rs).
+
+use super::row::EventRow;
+use super::{to_ms, Store, StoreError};
+use crate::model::{ActorType, EventDetail};
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+/// A validated record ready to append (built from wire input at the ingest edge).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub id: Uuid,
+    pub account_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_type: ActorType,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub detail: EventDetail,
+}
+
+/// Where an appended record landed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct AppendOutcome {
+    pub id: Uuid,
+    pub seq: i64,
+    /// The id was already stored: nothing was written for it.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error("account {account_id} is not an account of this tenant")]
+    UnknownAccount { index: usize, account_id: String },
+    #[error("id {id} is already used")]
+    IdTaken { index: usize, id: Uuid },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for AppendError {
+    fn from(e: sqlx::Error) -> Self {
+        AppendError::Store(StoreError::Db(e))
+    }
+}
+
+/// Records per group commit at most (roughly): bounds a transaction's size and latency.
+const GROUP_ROWS: usize = 10_000;
+
+/// What one request of a group is answered.
+pub(super) type Reply = Result<Vec<AppendOutcome>, AppendError>;
+
+/// One caller's records, prepared outside the writer, waiting for a commit.
+struct Pending {
+    tenant_id: String,
+    /// The records' ids, as `rows` holds them in text.
+    ids: Vec<Uuid>,
+    rows: Vec<EventRow>,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The queue of appends waiting for the writer, and the writer itself.
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    queue: Mutex<Vec<Pending>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+    stats: Mutex<WriterStats>,
+}
+
+/// Where the writer's time goes, summed over every group commit since start-up:
+/// `vigil bench` reports it per record to explain the ingest rates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct WriterStats {
+    pub groups: u64,
+    pub requests: u64,
+    pub rows: u64,
+    /// Looking up ids and accounts, and placing the rows in the chain.
+    pub check: Duration,
+    /// The rows themselves, with the table's indexes (on PostgreSQL, the trigram
+    /// search indexes too; SQLite's follow in the indexer).
+    pub insert: Duration,
+    pub job_heads: Duration,
+    pub rollups: Duration,
+    /// COMMIT: writing the pages out and syncing (and any checkpoint it runs).
+    pub commit: Duration,
+    /// The whole transaction, from BEGIN to the end of COMMIT.
+    pub total: Duration,
+}
+
+impl WriterStats {
+    /// What happened between `earlier` and this snapshot.
+    pub fn since(&self, earlier: &WriterStats) -> WriterStats {
+        WriterStats {
+            groups: self.groups.saturating_sub(earlier.groups),
+            requests: self.requests.saturating_sub(earlier.requests),
+            rows: self.rows.saturating_sub(earlier.rows),
+            check: self.check.saturating_sub(earlier.check),
+            insert: self.insert.saturating_sub(earlier.insert),
+            job_heads: self.job_heads.saturating_sub(earlier.job_heads),
+            rollups: self.rollups.saturating_sub(earlier.rollups),
+            commit: self.commit.saturating_sub(earlier.commit),
+            total: self.total.saturating_sub(earlier.total),
+        }
+    }
+
+    fn add(&mut self, other: &WriterStats) {
+        self.groups += other.groups;
+        self.requests += other.requests;
+        self.rows += other.rows;
+        self.check += other.check;
+        self.insert += other.insert;
+        self.job_heads += other.job_heads;
+        self.rollups += other.rollups;
+        self.commit += other.commit;
+        self.total += other.total;
+    }
+}
+
+impl std::fmt::Debug for GroupCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GroupCommit")
+    }
+}
+
+impl GroupCommit {
+    /// The oldest waiting requests, up to about `GROUP_ROWS` records (at least one).
+    fn take(&self) -> Vec<Pending> {
+        // A panic while holding this lock cannot leave the Vec half-changed.
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rows = 0;
+        let n = queue
+            .iter()
+            .take_while(|p| {
+                let take = rows < GROUP_ROWS;
+                rows += p.rows.len();
+                take
+            })
+            .count();
+        queue.drain(..n).collect()
+    }
+
+    fn push(&self, p: Pending) {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(p);
+    }
+
+    /// Adds one group commit's timings to the writer's (see `WriterStats`).
+    pub(super) fn record(&self, group: &WriterStats) {
+        self.stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(group);
+    }
+}
+
+impl Store {
+    /// The writer's time so far, by stage (see `WriterStats`).
+    pub fn writer_stats(&self) -> WriterStats {
+        *self.commits.stats.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends `events` to `tenant_id`'s chain: all or nothing.
+    /// Ids already stored for this tenant are skipped and reported as duplicates.
+    #[tracing::instrument(skip(self, events), fields(count = events.len()))]
+    pub async fn append(
+        &self,
+        tenant_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Vec<AppendOutcome>, AppendError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let received_at = to_ms(Utc::now());
+        let rows = events
+            .iter()
+            .map(|e| EventRow::prepare(tenant_id, e, received_at))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (reply, answer) = oneshot::channel();
+        self.commits.push(Pending {
+            tenant_id: tenant_id.to_owned(),
+            ids: events.iter().map(|e| e.id).collect(),
+            rows,
+            reply,
+        });
+        // Whoever gets the writer commits everything queued by then, ours included
+        // unless an earlier holder already took it. In a task of its own: a caller that
+        // goes away must neither cut a commit short nor leave its records waiting.
+        let store = self.clone();
+        tokio::spawn(async move {
+            let _writer = store.commits.writer.clone().lock_owned().await;
+            let group = store.commits.take();
+            if !group.is_empty() {
+                store.commit_group(group).await;
+            }
+        });
+        answer.await.unwrap_or_else(|_| {
+            Err(AppendError::Store(StoreError::Interrupted(
+                "the commit did not finish".into(),
+            )))
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(requests = group.len()))]
+    async fn commit_group(&self, group: Vec<Pending>) {
+        let mut replies = Vec::with_capacity(group.len());
+        let mut work = Vec::with_capacity(group.len());
+        for p in group {
+            replies.push(p.reply);
+            work.push((p.tenant_id, p.ids, p.rows));
+        }
+        match self.write_group(work).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    // The caller may have gone away; its records are committed regardless.
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "group commit failed");
+                let reason = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(AppendError::Store(StoreError::Interrupted(
+                        reason.clone(),
+                    ))));
+                }
+            }
+        }
+    }
+}

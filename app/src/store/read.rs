@@ -1,0 +1,205 @@
+//! Reading records back: the console's pages, exports, Live polls, one record by id,
+//! and the plan of a page (for the bench).
+
+use super::planner::{pg_settings, planned};
+use super::query::{Cursor, EventQuery, Order};
+use super::row::{EventRow, ExportRow, PageRow};
+use super::search::{explained, Narrow};
+use super::sql::push_page;
+use super::{with_read, Backend, Store, StoreError, StoreResult};
+use crate::model::{Event, EventDetail, EventKind, EventPage, Scope};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+/// Pages of at least this many rows are read from SQLite as one value (see `page`).
+const BULK_ROWS: u32 = 200;
+
+impl Store {
+    /// One page of the console: `list`, shown newest first, with the cursor of the next
+    /// page and, on Jobs, which of its jobs have a cancel request.
+    pub async fn console_page(&self, scope: &Scope, query: &EventQuery) -> StoreResult<EventPage> {
+        let (mut events, next) = self.list(scope, query).await?;
+        let next_cursor = match query.order {
+            Order::NewerThan(_) => {
+                events.reverse(); // polled oldest first; shown newest first
+                None
+            }
+            _ => next.map(|c| c.encode()),
+        };
+        let cancel_requested = if query.kind == Some(EventKind::Job) {
+            let ids: Vec<String> = events
+                .iter()
+                .filter_map(|e| match &e.detail {
+                    EventDetail::Job(j) => Some(j.job_id.clone()),
+                    _ => None,
+                })
+                .collect();
+            self.cancel_requests(scope, &ids).await?
+        } else {
+            Vec::new()
+        };
+        Ok(EventPage {
+            events,
+            next_cursor,
+            cancel_requested,
+        })
+    }
+
+    /// One page of `scope`'s records. Returns the events and the cursor of the next page.
+    #[tracing::instrument(skip(self))]
+    pub async fn list(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<(Vec<Event>, Option<Cursor>)> {
+        let (rows, next) = self.rows::<EventRow>(scope, query).await?;
+        let events = rows
+            .into_iter()
+            .map(EventRow::into_event)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((events, next))
+    }
+
+    /// One page of `scope`'s records as an export writes them: only the columns it
+    /// writes, with the body as stored (see `ExportRow`).
+    #[tracing::instrument(skip(self))]
+    pub async fn export_page(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<(Vec<ExportRow>, Option<Cursor>)> {
+        self.rows(scope, query).await
+    }
+
+    /// The page's rows as `R`, and the cursor of the next page.
+    async fn rows<R: PageRow>(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<(Vec<R>, Option<Cursor>)> {
+        let limit = query.limit.clamp(1, 1000);
+        let mut rows = match (&query.search, &query.order) {
+            (Some(text), Order::NewestFirst) => {
+                self.search_page::<R>(scope, query, text, limit).await?
+            }
+            _ => {
+                self.page::<R>(scope, query, limit, &Narrow::default())
+                    .await?
+            }
+        };
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => {
+                let (occurred_at, id) = last.position();
+                Some(Cursor {
+                    occurred_at,
+                    id: id.to_owned(),
+                })
+            }
+            _ => None,
+        };
+        Ok((rows, next))
+    }
+
+    /// The page's rows, one more than `limit` if there is another page; a search takes
+    /// its candidates from `candidates` when given.
+    pub(super) async fn page<R: PageRow>(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        limit: u32,
+        narrow: &Narrow,
+    ) -> StoreResult<Vec<R>> {
+        if let (Backend::Sqlite { bulk, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
+            // sqlx-sqlite hands rows from SQLite's thread to the task one at a time, and
+            // at export sizes those hand-offs cost more than the rows: the page crosses
+            // as one JSON array of rows instead. An aggregate's order is unspecified, so
+            // the page's order is restored here (on rows that already have it: cheap).
+            let mut q = QueryBuilder::new(format!(
+                "SELECT json_group_array(json_array({})) FROM (",
+                R::COLUMNS
+            ));
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
+            q.push(")");
+            let json: String = q.build_query_scalar().fetch_one(bulk).await?;
+            let mut rows: Vec<R> =
+                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
+                    id: "(page)".into(),
+                    reason: e.to_string(),
+                })?;
+            match query.order {
+                Order::NewestFirst => rows.sort_by(|a, b| b.position().cmp(&a.position())),
+                Order::NewerThan(_) => rows.sort_by(|a, b| a.position().cmp(&b.position())),
+                Order::ChainAscending { .. } => rows.sort_by_key(R::seq),
+            }
+            return Ok(rows);
+        }
+        if let (Backend::Postgres(pool), Some(settings)) =
+            (&self.backend, pg_settings(query, narrow))
+        {
+            let mut tx = planned(pool, settings).await?;
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
+            let rows = q.build_query_as().fetch_all(&mut *tx).await?;
+            tx.rollback().await?;
+            return Ok(rows);
+        }
+        Ok(with_read!(self, |pool| {
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
+            q.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
+    /// The database's plan for the page query `list` would run (EXPLAIN on both backends);
+    /// for a search, the query that uses the search index (a rare term's).
+    pub async fn explain_list(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+    ) -> StoreResult<Vec<String>> {
+        let limit = query.limit.clamp(1, 1000);
+        let narrow = explained(self.dialect, query);
+        Ok(match &self.backend {
+            Backend::Sqlite { read, .. } => {
+                let mut q = QueryBuilder::new("EXPLAIN QUERY PLAN ");
+                push_page(&mut q, scope, query, limit, 0, EventRow::COLUMNS, &narrow);
+                let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
+                rows.into_iter().map(|r| r.3).collect()
+            }
+            Backend::Postgres(pool) => {
+                // As `page` runs it.
+                let mut tx = match pg_settings(query, &narrow) {
+                    Some(settings) => planned(pool, settings).await?,
+                    None => pool.begin().await?,
+                };
+                let mut q = QueryBuilder::new("EXPLAIN ");
+                push_page(&mut q, scope, query, limit, 0, EventRow::COLUMNS, &narrow);
+                let plan = q.build_query_scalar().fetch_all(&mut *tx).await?;
+                tx.rollback().await?;
+                plan
+            }
+        })
+    }
+
+    /// One record by id, if `scope` may see it. Another scope's record is simply absent.
+    #[tracing::instrument(skip(self))]
+    pub async fn get(&self, scope: &Scope, id: Uuid) -> StoreResult<Option<Event>> {
+        let sql = format!(
+            "SELECT {} FROM events WHERE id = $1 AND tenant_id = $2",
+            EventRow::COLUMNS
+        );
+        let row: Option<EventRow> = with_read!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(id.to_string())
+                .bind(&scope.tenant_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        match row {
+            Some(r) if scope.allows_account(r.account_id.as_deref()) => Ok(Some(r.into_event()?)),
+            _ => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The writer: one transaction for a whole group of appends, in named steps. Each
+//! request is checked whole (check.rs) before any of its rows is written, so one that
+//! fails leaves the others whole; then the rows, the chain heads, each job's newest
+//! record and the usage roll-ups (rollup.rs) are written, and the group commits.
+
+use super::append::{Reply, WriterStats};
+use super::check::{check, load_head, Head};
+use super::rollup::add_rollups;
+use super::row::{EventRow, COLUMNS};
+use super::{with_write, Dialect, Store, StoreError};
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+use std::time::Instant;
+use uuid::Uuid;
+
+/// Rows per INSERT: 25 columns × 1,000 stays under both backends' bind limits (32,766
+/// and 65,535). Fewer, bigger statements: each one is a round trip between the writer's
+/// task and its database thread.
+pub(super) const INSERT_CHUNK: usize = 1000;
+
+/// The writer's transaction, on either database.
+pub(super) enum WriteTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Expands `$body` once per database with `$conn` bound to the transaction's
+/// connection (as `with_read!` does with pools), so a step's SQL is written once and
+/// type-checked against both drivers.
+macro_rules! on_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::store::writer::WriteTx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::store::writer::WriteTx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(super) use on_tx;
+
+impl From<sqlx::Transaction<'static, sqlx::Sqlite>> for WriteTx {
+    fn from(tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Self {
+        WriteTx::Sqlite(tx)
+    }
+}
+
+impl From<sqlx::Transaction<'static, sqlx::Postgres>> for WriteTx {
+    fn from(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Self {
+        WriteTx::Postgres(tx)
+    }
+}
+
+impl WriteTx {
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.commit().await,
+            WriteTx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+impl Store {
+    /// One transaction for the whole group.
+    pub(super) async fn write_group(
+        &self,
+        work: Vec<(String, Vec<Uuid>, Vec<EventRow>)>,
+    ) -> Result<Vec<Reply>, StoreError> {
+        let dialect = self.dialect;
+        let started = Instant::now();
+        let mut stats = WriterStats {
+            groups: 1,
+            requests: work.len() as u64,
+            rows: work.iter().map(|w| w.2.len() as u64).sum(),
+            ..WriterStats::default()
+        };
+        let mut tx = self.begin_write().await?;
+        let mut heads: HashMap<String, Head> = HashMap::new();
+        let mut results = Vec::with_capacity(work.len());
+        let mut written: Vec<EventRow> = Vec::new();
+        for (tenant_id, ids, mut rows) in work {
+            if !heads.contains_key(&tenant_id) {
+                let head = load_head(&mut tx, dialect, &tenant_id).await?;
+                heads.insert(tenant_id.clone(), head);
+            }
+            let Some(head) = heads.get_mut(&tenant_id) else {
+                continue;
+            };
+            let before = head.clone();
+            let t = Instant::now();
+            let checked = check(&mut tx, &tenant_id, ids, &mut rows, head).await?;
+            stats.check += t.elapsed();
+            let outcomes = match checked {
+                Ok(outcomes) => outcomes,
+                Err(e) => {
+                    *head = before;
+                    results.push(Err(e));
+                    continue;
+                }
+            };
+            let t = Instant::now();
+            // Placed rows took the positions after the head's: the others repeat ids.
+            let fresh: Vec<EventRow> = rows.into_iter().filter(|r| r.seq > before.seq).collect();
+            insert_rows(&mut tx, dialect, &fresh).await?;
+            stats.insert += t.elapsed();
+            written.extend(fresh);
+            results.push(Ok(outcomes));
+        }
+        update_chain_heads(&mut tx, &heads).await?;
+
+        let t = Instant::now();
+        update_job_heads(&mut tx, dialect, &written).await?;
+        stats.job_heads += t.elapsed();
+        let t = Instant::now();
+        add_rollups(&mut tx, dialect, &written).await?;
+        stats.rollups += t.elapsed();
+        let t = Instant::now();
+        tx.commit().await?;
+        stats.commit += t.elapsed();
+        // SQLite's search index follows the append (see search_file.rs).
+        self.indexer.wake.notify_one();
+        stats.total = started.elapsed();
+        self.commits.record(&stats);
+        Ok(results)
+    }
+
+    /// BEGIN on the writer's connection. SQLite: a statement that writes many rows and
+    /// may fail half-way keeps a journal of every page it touches, to undo just itself
+    /// (an eighth of the writer's time). Every row is checked before it is written, so a
+    /// failure here is the database's and ends the whole transaction instead (OR
+    /// ROLLBACK, `Dialect::insert_into`), and foreign keys are checked at commit.
+    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let mut tx = with_write!(self, |pool| WriteTx::from(pool.begin().await?));
+        if let Some(sql) = self.dialect.begin_write() {
+            on_tx!(&mut tx, |conn| {
+                sqlx::query(sql).execute(&mut *conn).await?;
+            });
+        }
+        Ok(tx)
+    }
+}
+
+/// Inserts a request's checked rows.
+async fn insert_rows(
+    tx: &mut WriteTx,
+    dialect: Dialect,
+    fresh: &[EventRow],
+) -> Result<(), sqlx::Error> {
+    let insert = dialect.insert_into();
+    for chunk in fresh.chunks(INSERT_CHUNK) {
+        on_tx!(tx, |conn| {
+            let mut q = QueryBuilder::new(format!("{insert} events ({COLUMNS}) "));
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&r.id)
+                    .push_bind(&r.tenant_id)
+                    .push_bind(&r.account_id)
+                    .push_bind(r.seq)
+                    .push_bind(&r.kind)
+                    .push_bind(r.occurred_at)
+                    .push_bind(r.received_at)
+                    .push_bind(&r.actor)
+                    .push_bind(&r.actor_type)
+                    .push_bind(&r.ip)
+                    .push_bind(&r.user_agent)
+                    .push_bind(&r.action)
+                    .push_bind(&r.status)
+                    .push_bind(&r.category)
+                    .push_bind(&r.agent)
+                    .push_bind(&r.model)
+                    .push_bind(&r.subject)
+                    .push_bind(r.tokens_in)
+                    .push_bind(r.tokens_out)
+                    .push_bind(r.cost_micros)
+                    .push_bind(r.credits_micros)
+                    .push_bind(r.executions)
+                    .push_bind(&r.body)
+                    .push_bind(&r.prev_hash)
+                    .push_bind(&r.hash);
+            });
+            q.build().execute(&mut *conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Moves each tenant's chain head that the group advanced.
+async fn update_chain_heads(
+    tx: &mut WriteTx,
+    heads: &HashMap<String, Head>,
+) -> Result<(), sqlx::Error> {
+    for (tenant_id, head) in heads {
+        if head.seq != head.loaded_seq {
+            on_tx!(tx, |conn| {
+                sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE tenant_id = $3")
+                    .bind(head.seq)
+                    .bind(&head.hash)
+                    .bind(tenant_id)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Keeps each job's newest record in `job_heads`: what the Jobs tab lists.
+async fn update_job_heads(
+    tx: &mut WriteTx,
+    dialect: Dialect,
+    written: &[EventRow],
+) -> Result<(), sqlx::Error> {
+    let insert = dialect.insert_into();
+    let jobs = newest_jobs(written);
+    for chunk in jobs.chunks(INSERT_CHUNK) {
+        on_tx!(tx, |conn| {
+            let mut q = QueryBuilder::new(format!(
+                "{insert} job_heads (tenant_id, subject, id, account_id, occurred_at, \
+                 actor, action, status, category, agent, model) "
+            ));
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(&r.tenant_id)
+                    .push_bind(&r.subject)
+                    .push_bind(&r.id)
+                    .push_bind(&r.account_id)
+                    .push_bind(r.occurred_at)
+                    .push_bind(&r.actor)
+                    .push_bind(&r.action)
+                    .push_bind(&r.status)
+                    .push_bind(&r.category)
+                    .push_bind(&r.agent)
+                    .push_bind(&r.model);
+            });
+            q.push(
+                " ON CONFLICT (tenant_id, subject) DO UPDATE SET id = excluded.id, \
+                 account_id = excluded.account_id, occurred_at = excluded.occurred_at, \
+                 actor = excluded.actor, action = excluded.action, status = excluded.status, \
+                 category = excluded.category, agent = excluded.agent, model = excluded.model \
+                 WHERE (excluded.occurred_at, excluded.id) > (job_heads.occurred_at, job_heads.id)",
+            );
+            q.build().execute(&mut *conn).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Each job's newest record among `rows` (a conflict may update a row only once).
+fn newest_jobs(rows: &[EventRow]) -> Vec<&EventRow> {
+    let mut newest: HashMap<(&str, &str), &EventRow> = HashMap::new();
+    for r in rows {
+        let (true, Some(subject)) = (r.kind == "job", r.subject.as_deref()) else {
+            continue;
+        };
+        let slot = newest.entry((&r.tenant_id, subject)).or_insert(r);
+        if (r.occurred_at, &r.id) > (slot.occurred_at, &slot.id) {
+            *slot = r;
+        }
+    }
+    newest.into_values().collect()
+}
