@@ -53,8 +53,12 @@ pub fn short_date(t: &DateTime<Utc>) -> String {
     )
 }
 
+/// The years a console date may name: arithmetic on the range (a day added to its end)
+/// stays far inside chrono's limits, so no date in a URL can overflow it.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=9999;
+
 /// Parses like `NaiveDate::parse_from_str(text, "%Y-%m-%d")` (the same chrono items,
-/// without parsing the format string at run time).
+/// without parsing the format string at run time), within [`YEARS`].
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     const ITEMS: [Item<'static>; 5] = [
         Item::Numeric(Numeric::Year, Pad::Zero),
@@ -65,13 +69,25 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     ];
     let mut parsed = Parsed::new();
     chrono::format::parse(&mut parsed, text, ITEMS.iter()).ok()?;
-    parsed.to_naive_date().ok()
+    parsed
+        .to_naive_date()
+        .ok()
+        .filter(|d| YEARS.contains(&d.year()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
+
+    #[test]
+    fn dates_outside_the_window_are_refused() {
+        for text in ["+262142-12-31", "-0001-01-01", "1969-12-31", "10000-01-01"] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+        assert!(parse_date("9999-12-31").is_some());
+        assert!(parse_date("1970-01-01").is_some());
+    }
 
     #[test]
     fn text_matches_chrono_strftime() {
@@ -127,7 +143,9 @@ mod tests {
         ] {
             assert_eq!(
                 parse_date(text),
-                NaiveDate::parse_from_str(text, "%Y-%m-%d").ok(),
+                NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| YEARS.contains(&d.year())),
                 "{text:?}"
             );
         }

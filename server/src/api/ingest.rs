@@ -57,8 +57,7 @@ fn decode(
     writer: &WriterScope,
     store: &Store,
 ) -> Result<(Vec<NewEvent>, bool), FieldError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| FieldError::new("body", format!("not valid JSON: {e}")))?;
+    let value = super::strict_json::parse(body)?;
     let (items, batch) = match value {
         Value::Array(items) => (items, true),
         single => (vec![single], false),

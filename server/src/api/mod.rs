@@ -8,6 +8,7 @@ pub mod export;
 mod ingest;
 mod pull;
 pub mod record;
+mod strict_json;
 
 pub use caller::ApiCaller;
 pub use error::ApiError;
@@ -63,9 +64,17 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, ApiError> {
-        axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::from_request_parts(parts, state)
             .await
-            .map(|q| QueryPairs(q.0))
-            .map_err(|e| FieldError::new("query", e.body_text()).into())
+            .map_err(|e| FieldError::new("query", e.body_text()))?
+            .0;
+        // PostgreSQL's text cannot hold a NUL: refused here, not as a database error.
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(n, v)| n.contains('\0') || v.contains('\0'))
+        {
+            return Err(FieldError::new(name.replace('\0', ""), "contains a NUL character").into());
+        }
+        Ok(QueryPairs(pairs))
     }
 }

@@ -88,13 +88,24 @@ pub fn field_path(prefix: &str, field: &str) -> String {
 fn deserialize_at<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let field = match (prefix.is_empty(), path.as_str()) {
-            (true, ".") => "body".to_owned(),
-            (false, ".") => prefix.to_owned(),
-            (_, p) => field_path(prefix, p),
+        let message = e.into_inner().to_string();
+        let field = match (path.as_str(), named_in(&message)) {
+            // A missing or unknown field is reported at its object: name the field.
+            (".", Some(name)) => field_path(prefix, name),
+            (".", None) if prefix.is_empty() => "body".to_owned(),
+            (".", None) => prefix.to_owned(),
+            (p, _) => field_path(prefix, p),
         };
-        FieldError::new(field, e.into_inner().to_string())
+        FieldError::new(field, message)
     })
+}
+
+/// The field serde names in "missing field `x`" or "unknown field `x`, expected …".
+fn named_in(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("missing field `")
+        .or_else(|| message.strip_prefix("unknown field `"))?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 /// Parses one wire record. `prefix` locates it in the request (`[3]`, or empty).
@@ -152,6 +163,12 @@ pub fn parse_record(
         return Err(FieldError::new(
             at("occurred_at"),
             "more than an hour in the future",
+        ));
+    }
+    if occurred_at < DateTime::UNIX_EPOCH {
+        return Err(FieldError::new(
+            at("occurred_at"),
+            "before 1970-01-01T00:00:00Z",
         ));
     }
     let (actor, actor_type) = match (env.actor, env.actor_type) {
@@ -339,7 +356,12 @@ mod tests {
             (json!({"kind":"nope","account_id":"a"}), "[2].kind"),
             (
                 json!({"kind":"job","account_id":"a","status":"queued","agent":"x","job_type":"t"}),
-                "[2]",
+                "[2].job_id",
+            ),
+            (json!({"account_id":"a"}), "[2].kind"),
+            (
+                json!({"kind":"ai_interaction","account_id":"a","action":"x","model":"m","dlp":"clean","occurred_at":"0000-01-01T00:00:00Z"}),
+                "[2].occurred_at",
             ),
             (
                 json!({"kind":"system_event","account_id":"a","type":"cron.fired","severity":"info","description":"d","extra":1}),

@@ -70,7 +70,7 @@ async fn invalid_record_rejects_whole_batch_naming_field(b: Backend) {
             json!([ai("a1", "x"), {"kind":"telemetry","account_id":"a1"}]),
             "[1].kind",
         ),
-        (json!([ai("a1", "x"), {"account_id":"a1"}]), "[1]"),
+        (json!([ai("a1", "x"), {"account_id":"a1"}]), "[1].kind"),
         (
             json!([{"kind":"ai_interaction","account_id":"a1","action":"x","model":"m","dlp":"clean","input_tokens":-5}]),
             "[0].input_tokens",
@@ -99,7 +99,7 @@ async fn invalid_record_rejects_whole_batch_naming_field(b: Backend) {
         ),
         (
             json!({"kind":"job","account_id":"a1","job_id":"j","status":"queued","agent":"a"}),
-            "body",
+            "job_type",
         ),
         (json!([]), "body"),
         (json!("text"), "body"),
@@ -112,7 +112,7 @@ async fn invalid_record_rejects_whole_batch_naming_field(b: Backend) {
         assert_eq!(body["field"], field, "{input} → {body}");
         assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    // The missing-field message names the field even when the path is the record.
+    // The missing-field message names the field too.
     let (_, body) = app
         .post_events(
             &app.key,

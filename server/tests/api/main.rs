@@ -7,6 +7,7 @@ mod chain;
 mod console;
 mod console_errors;
 mod console_query;
+mod hostile;
 mod ingest;
 mod pull;
 mod scale;

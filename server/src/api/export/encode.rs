@@ -39,19 +39,29 @@ pub(super) fn csv_rows(rows: &[ExportRow], header: bool) -> Result<Vec<u8>, Expo
             seq.format(r.seq),
             &from_ms(r.occurred_at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             &r.kind,
-            &r.tenant_id,
-            r.account_id.as_deref().unwrap_or(""),
-            &r.actor,
+            &cell(&r.tenant_id),
+            &cell(r.account_id.as_deref().unwrap_or("")),
+            &cell(&r.actor),
             &r.actor_type,
             r.ip.as_deref().unwrap_or(""),
-            r.user_agent.as_deref().unwrap_or(""),
-            &detail.summary(),
+            &cell(r.user_agent.as_deref().unwrap_or("")),
+            &cell(&detail.summary()),
             body.detail.get(),
             body.metadata.get(),
         ])?;
     }
     w.into_inner()
         .map_err(|e| ExportError::Csv(e.into_error().into()))
+}
+
+/// A text cell a spreadsheet will not run: one that starts like a formula (`=`, `+`,
+/// `-`, `@`, tab or carriage return) gets a leading `'`, as OWASP recommends against
+/// CSV injection. The JSON columns start with `{` and the JSON export stays exact.
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
 }
 
 /// A record's envelope as `Event` serialises it, up to its metadata.
@@ -154,19 +164,35 @@ mod tests {
                 &e.occurred_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 e.detail.kind().as_str(),
-                &e.tenant_id,
-                e.account_id.as_deref().unwrap_or(""),
-                &e.actor,
+                &cell(&e.tenant_id),
+                &cell(e.account_id.as_deref().unwrap_or("")),
+                &cell(&e.actor),
                 e.actor_type.as_str(),
                 e.ip.as_deref().unwrap_or(""),
-                e.user_agent.as_deref().unwrap_or(""),
-                &e.detail.summary(),
+                &cell(e.user_agent.as_deref().unwrap_or("")),
+                &cell(&e.detail.summary()),
                 &serde_json::to_string(&e.detail).expect("detail"),
                 &serde_json::to_string(&e.metadata).expect("metadata"),
             ])
             .expect("row");
         }
         w.into_inner().expect("flush")
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for (text, cell_text) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("ana@acme.test", "ana@acme.test"),
+            ("", ""),
+        ] {
+            assert_eq!(cell(text), cell_text);
+        }
     }
 
     fn export_row(r: EventRow) -> ExportRow {
