@@ -4,6 +4,7 @@
 //! writer.rs (the checks in check.rs, the usage sums in rollup.rs).
 
 use super::row::EventRow;
+use super::writer::Work;
 use super::{to_ms, Store, StoreError};
 use crate::model::{ActorType, EventDetail};
 use chrono::{DateTime, Utc};
@@ -212,24 +213,42 @@ impl Store {
         let mut work = Vec::with_capacity(group.len());
         for p in group {
             replies.push(p.reply);
-            work.push((p.tenant_id, p.ids, p.rows));
+            work.push(Work {
+                tenant_id: p.tenant_id,
+                ids: p.ids,
+                rows: p.rows,
+            });
         }
-        match self.write_group(work).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // The caller may have gone away; its records are committed regardless.
-                    let _ = reply.send(result);
+        let results = match self.write_group(&mut work).await {
+            Ok(results) => results,
+            // A database error the checks did not foresee: each request again in a
+            // transaction of its own, so only the one that causes it fails.
+            Err(e) if work.len() > 1 => {
+                tracing::warn!(error = %e, "group commit failed; retrying its requests one by one");
+                let mut results = Vec::with_capacity(work.len());
+                for one in work.chunks_mut(1) {
+                    results.push(match self.write_group(one).await {
+                        Ok(mut r) => r.pop().unwrap_or_else(|| Err(interrupted("no result"))),
+                        Err(e) => {
+                            tracing::error!(error = %e, "append failed");
+                            Err(interrupted(&e.to_string()))
+                        }
+                    });
                 }
+                results
             }
             Err(e) => {
-                tracing::error!(error = %e, "group commit failed");
-                let reason = e.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(AppendError::Store(StoreError::Interrupted(
-                        reason.clone(),
-                    ))));
-                }
+                tracing::error!(error = %e, "append failed");
+                vec![Err(interrupted(&e.to_string()))]
             }
+        };
+        for (reply, result) in replies.into_iter().zip(results) {
+            // The caller may have gone away; its records are committed regardless.
+            let _ = reply.send(result);
         }
     }
+}
+
+fn interrupted(reason: &str) -> AppendError {
+    AppendError::Store(StoreError::Interrupted(reason.to_owned()))
 }

@@ -43,6 +43,20 @@ impl Dialect {
     }
 
     /// The suffix that locks a row read for writing: SQLite's single writer needs none.
+    /// `a + b` for two BIGINT expressions, held within BIGINT's range instead of
+    /// failing: PostgreSQL adds as numeric; SQLite turns an overflowing sum into a REAL,
+    /// which the bounds and the cast bring back to an integer.
+    pub(crate) fn saturating_add(self, a: &str, b: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "CAST(MIN(MAX({a} + {b}, -9223372036854775808), 9223372036854775807) AS INTEGER)"
+            ),
+            Dialect::Postgres => format!(
+                "CAST(LEAST(GREATEST({a}::numeric + {b}, -9223372036854775808), 9223372036854775807) AS BIGINT)"
+            ),
+        }
+    }
+
     pub(crate) fn for_update(self) -> &'static str {
         match self {
             Dialect::Sqlite => "",

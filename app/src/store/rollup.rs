@@ -52,7 +52,7 @@ impl UsageSums {
 }
 
 /// `rows` summed per bucket of `unit` ms, account, kind and each dimension's value.
-fn usage_sums(rows: &[EventRow], unit: i64) -> HashMap<UsageKey, UsageSums> {
+fn usage_sums(rows: &[&EventRow], unit: i64) -> HashMap<UsageKey, UsageSums> {
     let mut sums: HashMap<UsageKey, UsageSums> = HashMap::new();
     for r in rows
         .iter()
@@ -87,10 +87,20 @@ fn usage_sums(rows: &[EventRow], unit: i64) -> HashMap<UsageKey, UsageSums> {
 }
 
 /// The writer's roll-up step: `written`'s sums added to each roll-up table.
+/// The roll-up columns the upsert adds to.
+const SUMMED: [&str; 6] = [
+    "records",
+    "executions",
+    "credits",
+    "tokens_in",
+    "tokens_out",
+    "cost",
+];
+
 pub(super) async fn add_rollups(
     tx: &mut WriteTx,
     dialect: Dialect,
-    written: &[EventRow],
+    written: &[&EventRow],
 ) -> Result<(), sqlx::Error> {
     let insert = dialect.insert_into();
     for (table, column, unit) in ROLLUPS {
@@ -116,14 +126,16 @@ pub(super) async fn add_rollups(
                         .push_bind(s.cost);
                 });
                 q.push(format!(
-                    " ON CONFLICT (tenant_id, dim, {column}, kind, account_id, name) DO UPDATE SET \
-                     records = {table}.records + excluded.records, \
-                     executions = {table}.executions + excluded.executions, \
-                     credits = {table}.credits + excluded.credits, \
-                     tokens_in = {table}.tokens_in + excluded.tokens_in, \
-                     tokens_out = {table}.tokens_out + excluded.tokens_out, \
-                     cost = {table}.cost + excluded.cost"
+                    " ON CONFLICT (tenant_id, dim, {column}, kind, account_id, name) DO UPDATE SET "
                 ));
+                // Sums saturate: one tenant's huge values must not fail the group.
+                let mut set = q.separated(", ");
+                for c in SUMMED {
+                    set.push(format!(
+                        "{c} = {}",
+                        dialect.saturating_add(&format!("{table}.{c}"), &format!("excluded.{c}"))
+                    ));
+                }
                 q.build().execute(&mut *conn).await?;
             });
         }

@@ -64,35 +64,42 @@ impl WriteTx {
     }
 }
 
+/// One request's records, as the writer takes them: the rows are sealed in place, and
+/// sealed again if the group is retried (see `Store::commit_group`).
+pub(super) struct Work {
+    pub tenant_id: String,
+    /// The records' ids, as `rows` holds them in text.
+    pub ids: Vec<Uuid>,
+    pub rows: Vec<EventRow>,
+}
+
 impl Store {
     /// One transaction for the whole group.
-    pub(super) async fn write_group(
-        &self,
-        work: Vec<(String, Vec<Uuid>, Vec<EventRow>)>,
-    ) -> Result<Vec<Reply>, StoreError> {
+    pub(super) async fn write_group(&self, work: &mut [Work]) -> Result<Vec<Reply>, StoreError> {
         let dialect = self.dialect;
         let started = Instant::now();
         let mut stats = WriterStats {
             groups: 1,
             requests: work.len() as u64,
-            rows: work.iter().map(|w| w.2.len() as u64).sum(),
+            rows: work.iter().map(|w| w.rows.len() as u64).sum(),
             ..WriterStats::default()
         };
         let mut tx = self.begin_write().await?;
         let mut heads: HashMap<String, Head> = HashMap::new();
         let mut results = Vec::with_capacity(work.len());
-        let mut written: Vec<EventRow> = Vec::new();
-        for (tenant_id, ids, mut rows) in work {
-            if !heads.contains_key(&tenant_id) {
-                let head = load_head(&mut tx, dialect, &tenant_id).await?;
-                heads.insert(tenant_id.clone(), head);
+        // (request, row) of every row written, for the job heads and roll-ups.
+        let mut written: Vec<(usize, usize)> = Vec::new();
+        for (request, w) in work.iter_mut().enumerate() {
+            if !heads.contains_key(&w.tenant_id) {
+                let head = load_head(&mut tx, dialect, &w.tenant_id).await?;
+                heads.insert(w.tenant_id.clone(), head);
             }
-            let Some(head) = heads.get_mut(&tenant_id) else {
+            let Some(head) = heads.get_mut(&w.tenant_id) else {
                 continue;
             };
             let before = head.clone();
             let t = Instant::now();
-            let checked = check(&mut tx, &tenant_id, ids, &mut rows, head).await?;
+            let checked = check(&mut tx, &w.tenant_id, w.ids.clone(), &mut w.rows, head).await?;
             stats.check += t.elapsed();
             let outcomes = match checked {
                 Ok(outcomes) => outcomes,
@@ -103,14 +110,18 @@ impl Store {
                 }
             };
             let t = Instant::now();
-            // Placed rows took the positions after the head's: the others repeat ids.
-            let fresh: Vec<EventRow> = rows.into_iter().filter(|r| r.seq > before.seq).collect();
-            insert_rows(&mut tx, dialect, &fresh).await?;
+            // Placed rows took new positions: the others repeat ids.
+            let fresh: Vec<usize> = (0..w.rows.len())
+                .filter(|i| outcomes.get(*i).is_some_and(|o| !o.duplicate))
+                .collect();
+            let rows: Vec<&EventRow> = fresh.iter().map(|i| &w.rows[*i]).collect();
+            insert_rows(&mut tx, dialect, &rows).await?;
             stats.insert += t.elapsed();
-            written.extend(fresh);
+            written.extend(fresh.into_iter().map(|i| (request, i)));
             results.push(Ok(outcomes));
         }
         update_chain_heads(&mut tx, &heads).await?;
+        let written: Vec<&EventRow> = written.iter().map(|(w, r)| &work[*w].rows[*r]).collect();
 
         let t = Instant::now();
         update_job_heads(&mut tx, dialect, &written).await?;
@@ -148,7 +159,7 @@ impl Store {
 async fn insert_rows(
     tx: &mut WriteTx,
     dialect: Dialect,
-    fresh: &[EventRow],
+    fresh: &[&EventRow],
 ) -> Result<(), sqlx::Error> {
     let insert = dialect.insert_into();
     for chunk in fresh.chunks(INSERT_CHUNK) {
@@ -211,7 +222,7 @@ async fn update_chain_heads(
 async fn update_job_heads(
     tx: &mut WriteTx,
     dialect: Dialect,
-    written: &[EventRow],
+    written: &[&EventRow],
 ) -> Result<(), sqlx::Error> {
     let insert = dialect.insert_into();
     let jobs = newest_jobs(written);
@@ -248,9 +259,9 @@ async fn update_job_heads(
 }
 
 /// Each job's newest record among `rows` (a conflict may update a row only once).
-fn newest_jobs(rows: &[EventRow]) -> Vec<&EventRow> {
+fn newest_jobs<'a>(rows: &[&'a EventRow]) -> Vec<&'a EventRow> {
     let mut newest: HashMap<(&str, &str), &EventRow> = HashMap::new();
-    for r in rows {
+    for &r in rows {
         let (true, Some(subject)) = (r.kind == "job", r.subject.as_deref()) else {
             continue;
         };

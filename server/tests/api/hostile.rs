@@ -74,6 +74,69 @@ async fn poison_fails_alone(b: Backend) {
     }
 }
 
+/// A database error that no check foresaw (here a trigger refusing one actor) fails
+/// only the request that caused it: its group is retried request by request.
+async fn a_database_error_fails_only_its_request(b: Backend) {
+    let app = spawn_app(b).await;
+    let trigger = match app.store.backend_name() {
+        "sqlite" => {
+            "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.actor = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poison'); END"
+        }
+        _ => {
+            "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.actor = 'poison' THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER poison BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION poison()"
+        }
+    };
+    app.store.execute_raw(trigger).await.expect("trigger");
+    let mut tasks = Vec::new();
+    for i in 0..80 {
+        let (key, account) = if i % 2 == 0 {
+            (app.key.clone(), "a1")
+        } else {
+            (app.key_t2.clone(), "b1")
+        };
+        let actor = if i % 8 == 0 {
+            "poison".to_owned()
+        } else {
+            format!("good-{i}")
+        };
+        let body = ai(account, &actor);
+        let (base, client) = (app.base.clone(), app.client.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(format!("{base}/api/v1/events"))
+                .bearer_auth(&key)
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            (actor, r.status())
+        }));
+    }
+    let mut good = 0;
+    for t in tasks {
+        let (actor, status) = t.await.expect("task");
+        if actor == "poison" {
+            assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        } else {
+            assert_eq!(status, StatusCode::CREATED, "{actor}");
+            good += 1;
+        }
+    }
+    let mut stored = 0;
+    for key in [&app.key, &app.key_t2] {
+        let (_, v) = app.get_events(key, "after_seq=0&limit=1000").await;
+        stored += v["events"].as_array().map_or(0, Vec::len);
+    }
+    assert_eq!(stored, good);
+    for t in ["t1", "t2"] {
+        let report = app.store.verify(t).await.expect("verify");
+        assert!(report.failure.is_none(), "{t}: {:?}", report.failure);
+    }
+}
+
 /// The deepest value ingest accepts reads back whole, through every reader.
 async fn the_deepest_accepted_record_reads_back(b: Backend) {
     let app = spawn_app(b).await;
@@ -118,6 +181,7 @@ async fn a_nul_in_a_parameter_is_refused(b: Backend) {
 
 on_both_backends!(
     poison_fails_alone,
+    a_database_error_fails_only_its_request,
     the_deepest_accepted_record_reads_back,
     a_nul_in_a_parameter_is_refused,
 );

@@ -58,7 +58,23 @@ async fn fresh_database(backend: Backend) -> String {
     }
 }
 
+/// `TEST_LOG=1` shows the servers' logs (`RUST_LOG` filters them, default `info`).
+fn init_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    if std::env::var_os("TEST_LOG").is_some() {
+        ONCE.call_once(|| {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .init();
+        });
+    }
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    init_log();
     let url = fresh_database(backend).await;
     let store = Store::connect(&url).await.expect("open store");
     let now = chrono::Utc::now().timestamp_millis();
