@@ -37,7 +37,7 @@ pub async fn pull(
     caller: ApiCaller,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Value>, ApiError> {
-    let query = pull_query(pairs)?;
+    let query = api_query(pairs, Use::Pull)?;
     let (events, next) = state
         .store
         .list(&caller.scope(), &query)
@@ -57,8 +57,21 @@ pub async fn pull(
     })))
 }
 
-/// The pull parameters, each named in its error; an unknown or repeated one is refused.
-fn pull_query(pairs: Vec<(String, String)>) -> Result<EventQuery, FieldError> {
+/// What the parameters are for: a pull pages, an export takes every page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Use {
+    Pull,
+    Export,
+}
+
+/// The parameters of a pull (`kind`, `account_id`, `from`, `until`, `cursor`,
+/// `after_seq`, `limit`) or an export (the first four), each named in its error; an
+/// unknown or repeated one is refused.
+pub(super) fn api_query(
+    pairs: Vec<(String, String)>,
+    purpose: Use,
+) -> Result<EventQuery, FieldError> {
+    let paging = ["cursor", "after_seq", "limit"];
     let mut query = EventQuery {
         limit: 100,
         ..EventQuery::default()
@@ -68,7 +81,8 @@ fn pull_query(pairs: Vec<(String, String)>) -> Result<EventQuery, FieldError> {
         if seen.contains(&name) {
             return Err(FieldError::new(name, "given more than once"));
         }
-        match name.as_str() {
+        let known = purpose == Use::Pull || !paging.contains(&name.as_str());
+        match if known { name.as_str() } else { "" } {
             "kind" => {
                 let kind = value.parse::<EventKind>();
                 query.kind = Some(kind.map_err(|e| FieldError::new("kind", e.to_string()))?);
@@ -95,10 +109,14 @@ fn pull_query(pairs: Vec<(String, String)>) -> Result<EventQuery, FieldError> {
                 query.limit = n.ok_or_else(|| FieldError::new("limit", "between 1 and 1000"))?;
             }
             _ => {
+                let names = match purpose {
+                    Use::Pull => "kind, account_id, from, until, cursor, after_seq, limit",
+                    Use::Export => "format, kind, account_id, from, until",
+                };
                 return Err(FieldError::new(
                     name,
-                    "unknown parameter (kind, account_id, from, until, cursor, after_seq, limit)",
-                ))
+                    format!("unknown parameter (use {names})"),
+                ));
             }
         }
         seen.push(name);
@@ -160,11 +178,20 @@ mod tests {
                 "until",
             ),
         ] {
-            let e = pull_query(pairs(&q)).expect_err("refused");
+            let e = api_query(pairs(&q), Use::Pull).expect_err("refused");
             assert_eq!(e.field, field, "{q:?}");
         }
-        let ok = pull_query(pairs(&[("after_seq", "0"), ("limit", "1000")])).expect("valid");
+        let ok =
+            api_query(pairs(&[("after_seq", "0"), ("limit", "1000")]), Use::Pull).expect("valid");
         assert_eq!(ok.order, Order::ChainAscending { after_seq: 0 });
         assert_eq!(ok.limit, 1000);
+        let e = api_query(pairs(&[("limit", "5")]), Use::Export).expect_err("no paging");
+        assert_eq!(e.field, "limit");
+        let ok = api_query(
+            pairs(&[("from", "2026-10-01T00:00:00Z"), ("account_id", "a1")]),
+            Use::Export,
+        )
+        .expect("valid");
+        assert!(ok.from.is_some() && ok.account_id.as_deref() == Some("a1"));
     }
 }

@@ -156,8 +156,80 @@ async fn bad_parameters_name_the_field(b: Backend) {
 }
 
 on_both_backends!(
+    export_selects_what_a_pull_selects,
     cursor_pages_cover_everything_once_newest_first,
     filters_by_kind_time_and_account,
     after_seq_pulls_in_chain_order,
     bad_parameters_name_the_field,
 );
+
+/// The export reads `kind`, `account_id`, `from` and `until` exactly as a pull does, and
+/// refuses what a pull refuses.
+async fn export_selects_what_a_pull_selects(b: Backend) {
+    let app = spawn_app(b).await;
+    let at = |day: u32, account: &str, user: &str| {
+        let mut r = ai(account, user);
+        r["occurred_at"] = json!(format!("2026-10-{day:02}T12:00:00Z"));
+        r
+    };
+    let batch = json!([
+        at(1, "a1", "oct-1"),
+        at(10, "a1", "oct-10"),
+        at(10, "a2", "oct-10-a2"),
+        at(20, "a1", "oct-20")
+    ]);
+    let (s, v) = app.post_events(&app.key, &batch).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let export = |query: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .get(format!("{}/api/v1/export?format=json&{query}", app.base))
+                .bearer_auth(&app.key)
+                .send()
+                .await
+                .expect("export");
+            let status = r.status();
+            (status, r.text().await.expect("body"))
+        }
+    };
+    let users = |text: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(text).expect("json");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|e| e["actor"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (s, text) =
+        export("from=2026-10-05T00:00:00Z&until=2026-10-15T00:00:00Z&account_id=a1").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert_eq!(users(&text), ["oct-10"]);
+    let (s, pulled) = app
+        .get_events(
+            &app.key,
+            "from=2026-10-05T00:00:00Z&until=2026-10-15T00:00:00Z&account_id=a1",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(pulled["events"].as_array().map(Vec::len), Some(1));
+    // No range: everything, not the last 30 days.
+    let (_, text) = export("kind=ai_interaction").await;
+    assert_eq!(users(&text).len(), 4);
+    for (query, field) in [
+        ("from=garbage", "from"),
+        (
+            "from=2026-10-15T00:00:00Z&until=2026-10-05T00:00:00Z",
+            "until",
+        ),
+        ("until=2026-10-05T00:00:00Z%27%20OR%20%271%27=%271", "until"),
+        ("limit=5", "limit"),
+        ("format=xml", "format"),
+    ] {
+        let (s, text) = export(query).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {text}");
+        let v: Value = serde_json::from_str(&text).expect("json error");
+        assert_eq!(v["field"], field, "{query}: {text}");
+    }
+}

@@ -32,13 +32,43 @@ enum Format {
 
 struct Export {
     format: Format,
-    console: ConsoleQuery,
     query: EventQuery,
+    /// What the export selected, as its audit record says.
+    selection: serde_json::Value,
+    /// The download's name, without the extension.
+    name: String,
 }
 
-/// The query string: the console's filters (repeated `f` included), plus `format` and
-/// `kind`.
-fn parse(pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
+impl Format {
+    /// `format`: `csv` (the default) or `json`.
+    fn take(pairs: &mut Vec<(String, String)>) -> Result<Format, FieldError> {
+        let given: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k == "format")
+            .map(|(_, v)| v.clone())
+            .collect();
+        pairs.retain(|(k, _)| k != "format");
+        match given.as_slice() {
+            [] => Ok(Format::Csv),
+            [one] if one == "csv" => Ok(Format::Csv),
+            [one] if one == "json" => Ok(Format::Json),
+            [_] => Err(FieldError::new("format", "csv or json")),
+            _ => Err(FieldError::new("format", "given more than once")),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// The console's export: exactly what the tab shows (its filters, repeated `f`
+/// included, and `kind`), every page of it.
+fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
+    let format = Format::take(&mut pairs)?;
     let get = |k: &str| {
         pairs
             .iter()
@@ -52,11 +82,6 @@ fn parse(pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             .map(|(_, v)| v.clone())
             .collect()
     };
-    let format = match get("format").as_deref().unwrap_or("csv") {
-        "csv" => Format::Csv,
-        "json" => Format::Json,
-        _ => return Err(FieldError::new("format", "csv or json")),
-    };
     let kind = get("kind")
         .filter(|k| !k.is_empty())
         .map(|k| {
@@ -64,16 +89,62 @@ fn parse(pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
                 .map_err(|e| FieldError::new("kind", e.to_string()))
         })
         .transpose()?;
-    // Exactly what the tab shows: the same query, every page of it.
     let console = ConsoleQuery::from_params(kind, get, get_all);
     if let Some(problem) = console.search_problem() {
         return Err(FieldError::new("q", problem));
     }
-    let mut query = EventQuery::from_console(&console, Utc::now());
+    let now = Utc::now();
+    let mut query = EventQuery::from_console(&console, now);
     query.limit = CHUNK;
+    let range = match (console.range.preset, query.from, query.until) {
+        (TimePreset::AllTime, ..) => "All_Time".to_owned(),
+        (TimePreset::Custom, from, until) => format!(
+            "{}_to_{}",
+            from.map_or("start".into(), |t| t.format("%Y-%m-%d").to_string()),
+            until.map_or("now".into(), |t| (t - chrono::Duration::days(1))
+                .format("%Y-%m-%d")
+                .to_string())
+        ),
+        (preset, ..) => preset.label().replace(' ', "_"),
+    };
     Ok(Export {
         format,
-        console,
+        selection: json!({
+            "format": format.as_str(),
+            "kind": query.kind.map(EventKind::as_str),
+            "filters": console.to_pairs(),
+            "range": console.range.describe(now),
+        }),
+        name: format!("Account_Audit_Logs_{range}"),
+        query,
+    })
+}
+
+/// The HTTP API's export: `format`, `kind`, `account_id`, `from`, `until`, read exactly
+/// as a pull reads them.
+fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
+    let format = Format::take(&mut pairs)?;
+    let mut query = super::pull::api_query(pairs, super::pull::Use::Export)?;
+    query.limit = CHUNK;
+    let day = |t: Option<chrono::DateTime<Utc>>, open: &str| {
+        t.map_or(open.to_owned(), |t| {
+            t.format("%Y-%m-%dT%H%M%SZ").to_string()
+        })
+    };
+    Ok(Export {
+        format,
+        selection: json!({
+            "format": format.as_str(),
+            "kind": query.kind.map(EventKind::as_str),
+            "account_id": query.account_id,
+            "from": query.from,
+            "until": query.until,
+        }),
+        name: format!(
+            "Vigil_Export_{}_to_{}",
+            day(query.from, "start"),
+            day(query.until, "now")
+        ),
         query,
     })
 }
@@ -87,7 +158,7 @@ pub async fn console_export(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, ApiError> {
     let viewer = viewer.ok_or(ApiError::SignedOut)?;
-    let export = parse(pairs)?;
+    let export = console(pairs)?;
     let who = Who::user(&viewer.email, &headers, Some(peer));
     start(
         &state.store,
@@ -107,7 +178,7 @@ pub async fn api_export(
     headers: HeaderMap,
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Response, ApiError> {
-    let export = parse(pairs)?;
+    let export = api(pairs)?;
     let mut who = Who::user(&format!("api_key:{}", caller.key_id), &headers, Some(peer));
     who.actor_type = ActorType::ApiKey;
     start(
@@ -127,42 +198,24 @@ async fn start(
     who: Who,
     export: Export,
 ) -> Result<Response, ApiError> {
-    let q = &export.query;
-    let filters = json!({
-        "format": if export.format == Format::Csv { "csv" } else { "json" },
-        "kind": q.kind.map(EventKind::as_str),
-        "filters": export.console.to_pairs(),
-        "range": export.console.range.describe(Utc::now()),
-    });
     let change = Change {
         action: "export",
         resource_type: "audit_log",
         resource_id: None,
         event_name: "Audit log exported",
         old_value: None,
-        new_value: Some(filters),
+        new_value: Some(export.selection.clone()),
     };
     store
         .audit(&scope.tenant_id, audit_account, &who, change)
         .await
         .map_err(ApiError::internal)?;
 
-    let range = match (export.console.range.preset, q.from, q.until) {
-        (TimePreset::AllTime, ..) => "All_Time".to_owned(),
-        (TimePreset::Custom, from, until) => format!(
-            "{}_to_{}",
-            from.map_or("start".into(), |t| t.format("%Y-%m-%d").to_string()),
-            until.map_or("now".into(), |t| (t - chrono::Duration::days(1))
-                .format("%Y-%m-%d")
-                .to_string())
-        ),
-        (preset, ..) => preset.label().replace(' ', "_"),
-    };
     let (content_type, ext) = match export.format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Json => ("application/json", "json"),
     };
-    let disposition = format!("attachment; filename=\"Account_Audit_Logs_{range}.{ext}\"");
+    let disposition = format!("attachment; filename=\"{}.{ext}\"", export.name);
     let body = Body::from_stream(stream::stream(store.clone(), scope, export));
     let mut response = body.into_response();
     let h = response.headers_mut();
