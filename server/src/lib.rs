@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session::resolve_viewer,
         ))
+        .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
         // Every request gets an id (kept when the caller sent one), on its log span and
         // echoed in the response, so a client's report can be found in the log.
         .layer(PropagateRequestIdLayer::x_request_id())

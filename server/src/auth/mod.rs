@@ -1,4 +1,5 @@
 //! Console sign-in: passwords and sessions. (The HTTP API's keys are in `api::caller`.)
 
+pub mod csrf;
 pub mod password;
 pub mod session;

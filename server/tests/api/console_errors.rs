@@ -98,7 +98,55 @@ async fn a_failing_store_is_503(b: Backend) {
     assert!(!body.contains("events"), "no database detail leaks: {body}");
 }
 
+/// A browser's cross-site POST is refused before it reaches sign-in or a server
+/// function, cookie or not; the key-authenticated API is not affected.
+async fn cross_site_posts_are_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let login = |origin: &'static str| {
+        app.client
+            .post(format!("{}/auth/login", app.base))
+            .header("origin", origin)
+            .form(&[("email", "tenant@t1.test"), ("password", PASSWORD)])
+            .send()
+    };
+    let r = login("http://evil.example").await.expect("login");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.headers().get("set-cookie").is_none());
+    let cookie = app
+        .sign_in("tenant@t1.test", PASSWORD)
+        .await
+        .expect("session");
+    let path = <app::api::ListRecords as leptos::server_fn::ServerFn>::PATH;
+    for (name, value, status) in [
+        ("sec-fetch-site", "cross-site", StatusCode::FORBIDDEN),
+        ("sec-fetch-site", "same-site", StatusCode::FORBIDDEN),
+        ("sec-fetch-site", "same-origin", StatusCode::OK),
+    ] {
+        let r = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("cookie", &cookie)
+            .header(name, value)
+            .json(&json!({"query": {}, "cursor": null}))
+            .send()
+            .await
+            .expect("server fn");
+        assert_eq!(r.status(), status, "{name}: {value}");
+    }
+    let r = app
+        .client
+        .post(format!("{}/api/v1/events", app.base))
+        .bearer_auth(&app.key)
+        .header("origin", "http://elsewhere.example")
+        .json(&ai("a1", "from-a-browser-app"))
+        .send()
+        .await
+        .expect("ingest");
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
 on_both_backends!(
+    cross_site_posts_are_refused,
     invalid_input_is_400_naming_the_field,
     no_session_is_401,
     missing_or_out_of_scope_is_404,
