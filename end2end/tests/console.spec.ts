@@ -31,7 +31,7 @@ test('a wrong password shows a clear message @ssr', async ({ page }) => {
   await page.getByLabel('Email').fill('admin@acme.test');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password, or too many failed attempts: try again later.');
   await expect(page).toHaveURL(/\/login\?error=invalid$/);
   await page.screenshot({ path: `screenshots/login-error.png` });
 });

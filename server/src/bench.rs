@@ -252,6 +252,7 @@ pub async fn run(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state = AppState {
+        throttle: Default::default(),
         leptos_options: leptos_options(addr, "target/site"),
         store: store.clone(),
         config: Arc::new(Config {

@@ -26,6 +26,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub config: Arc<Config>,
+    pub throttle: Arc<auth::throttle::SignInThrottle>,
 }
 
 /// The whole application: console pages, server functions, HTTP API.

@@ -46,6 +46,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 .with_context(|| format!("binding {}", config.addr))?;
             let addr = listener.local_addr()?;
             let state = AppState {
+                throttle: Default::default(),
                 leptos_options: config::leptos_options(addr, &site_root),
                 store: store.clone(),
                 config: Arc::new(config),

@@ -8,9 +8,10 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let error = move || {
         query.read().get("error").map(|e| match e.as_str() {
-            "locked" => "Too many failed sign-ins. Try again in 15 minutes.",
+            "throttled" => "Too many sign-in attempts. Wait a minute and try again.",
             "unavailable" => "Sign-in is unavailable right now. Try again shortly.",
-            _ => "Wrong email or password.",
+            // Also a locked account: it looks like any failed sign-in (README).
+            _ => "Wrong email or password, or too many failed attempts: try again later.",
         })
     };
     view! {

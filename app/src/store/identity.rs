@@ -339,6 +339,27 @@ impl Store {
     }
 
     /// Counts a failed sign-in; returns the lock's end if this failure locked the user.
+    /// Claims one sign-in attempt for the user before the password is checked: the
+    /// claim is counted at once, so concurrent guesses cannot slip past the limit.
+    /// `false`: the user is locked, or has `LOCK_AFTER_FAILURES` attempts outstanding.
+    pub async fn claim_sign_in_attempt(&self, user_id: &str, now_ms: i64) -> StoreResult<bool> {
+        let claimed: Option<i64> = with_write!(self, |pool| {
+            sqlx::query_scalar(
+                "UPDATE users SET failed_logins = failed_logins + 1 \
+                 WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+                 AND failed_logins < $3 RETURNING failed_logins",
+            )
+            .bind(user_id)
+            .bind(now_ms)
+            .bind(LOCK_AFTER_FAILURES)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(claimed.is_some())
+    }
+
+    /// After a claimed attempt failed: locks the user once `LOCK_AFTER_FAILURES`
+    /// attempts in a row have failed; returns the lock's end if this one locked.
     pub async fn record_failed_login(
         &self,
         user_id: &str,
@@ -347,19 +368,16 @@ impl Store {
         let locked_until = now_ms + LOCK_MS;
         let locked: Option<i64> = with_write!(self, |pool| {
             sqlx::query_scalar(
-                "UPDATE users SET \
-                   locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END, \
-                   failed_logins = CASE WHEN failed_logins + 1 >= $1 THEN 0 ELSE failed_logins + 1 END \
-                 WHERE id = $3 RETURNING locked_until",
+                "UPDATE users SET locked_until = $1, failed_logins = 0 \
+                 WHERE id = $2 AND failed_logins >= $3 RETURNING locked_until",
             )
-            .bind(LOCK_AFTER_FAILURES)
             .bind(locked_until)
             .bind(user_id)
+            .bind(LOCK_AFTER_FAILURES)
             .fetch_optional(pool)
             .await?
-            .flatten()
         });
-        Ok(locked.filter(|t| *t == locked_until))
+        Ok(locked)
     }
 
     pub async fn record_good_login(&self, user_id: &str) -> StoreResult<()> {

@@ -71,19 +71,34 @@ async fn sign_in(
     form: LoginForm,
 ) -> anyhow::Result<Response> {
     let email = form.email.trim().to_lowercase();
-    let user = state.store.user_login(&email).await?;
+    if !state.throttle.allow(peer.ip(), &email) {
+        tracing::warn!(%email, ip = %peer.ip(), "sign-in throttled");
+        return Ok(Redirect::to("/login?error=throttled").into_response());
+    }
+    let user = state
+        .store
+        .user_login(&email)
+        .await?
+        .filter(|u| u.disabled_at.is_none());
     let now = chrono::Utc::now().timestamp_millis();
     let who = Who::user(&email, headers, Some(peer));
-    let stored = user
-        .as_ref()
-        .filter(|u| u.disabled_at.is_none())
-        .map_or_else(|| password::decoy().to_owned(), |u| u.password_hash.clone());
+    // The attempt is counted before the (slow) check, so concurrent guesses cannot
+    // pass the lock; a locked user is checked against the decoy like an unknown one,
+    // so that neither the answer nor its timing tells them apart.
+    let claimed = match &user {
+        Some(u) => state.store.claim_sign_in_attempt(&u.id, now).await?,
+        None => false,
+    };
+    let stored = match (&user, claimed) {
+        (Some(u), true) => u.password_hash.clone(),
+        _ => password::decoy().to_owned(),
+    };
     let given = form.password;
     // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
         .await
         .unwrap_or(false);
-    let Some(user) = user.filter(|u| u.disabled_at.is_none()) else {
+    let Some(user) = user else {
         tracing::info!(%email, "sign-in failed: unknown or disabled user");
         return Ok(Redirect::to("/login?error=invalid").into_response());
     };
@@ -103,26 +118,22 @@ async fn sign_in(
                 },
             )
         };
-    if let Some(until) = user.locked_until.filter(|t| *t > now) {
+    if !claimed {
+        let until = user.locked_until.filter(|t| *t > now);
         audit(
             "login_failed",
             "Sign-in refused: locked",
             Some(json!({"locked_until_ms": until})),
         )
         .await?;
-        return Ok(Redirect::to("/login?error=locked").into_response());
+        return Ok(Redirect::to("/login?error=invalid").into_response());
     }
     if !ok {
         let locked = state.store.record_failed_login(&user.id, now).await?;
         let detail = json!({"failed_logins": user.failed_logins + 1, "locked": locked.is_some()});
         audit("login_failed", "Sign-in failed", Some(detail)).await?;
         tracing::info!(%email, locked = locked.is_some(), "sign-in failed");
-        let to = if locked.is_some() {
-            "/login?error=locked"
-        } else {
-            "/login?error=invalid"
-        };
-        return Ok(Redirect::to(to).into_response());
+        return Ok(Redirect::to("/login?error=invalid").into_response());
     }
     state.store.record_good_login(&user.id).await?;
     let token = random_token(32);

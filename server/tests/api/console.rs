@@ -138,7 +138,73 @@ async fn a_users_home_account_is_one_account(b: Backend) {
     assert!(mine.iter().all(|(_, a)| *a == "a1"), "{mine:?}");
 }
 
+/// Concurrent wrong guesses cannot pass the lock: each attempt is counted before its
+/// password is checked, so at most five are checked before the account locks.
+async fn concurrent_guesses_cannot_pass_the_lock(b: Backend) {
+    let app = spawn_app(b).await;
+    let guesses = (0..9).map(|i| {
+        let (client, base) = (app.client.clone(), app.base.clone());
+        let password = if i == 8 {
+            PASSWORD.to_owned()
+        } else {
+            format!("wrong-{i}")
+        };
+        async move {
+            let r = client
+                .post(format!("{base}/auth/login"))
+                .form(&[("email", "a1@t1.test"), ("password", password.as_str())])
+                .send()
+                .await
+                .expect("login");
+            r.headers().get("set-cookie").is_some()
+        }
+    });
+    let signed_in = futures_util::future::join_all(guesses).await;
+    let checked = app
+        .store
+        .execute_raw("UPDATE users SET email = email WHERE id = 'u2' AND locked_until IS NOT NULL")
+        .await
+        .expect("query");
+    // The right password may have been among the first five; then nothing locked.
+    if signed_in.iter().any(|s| *s) {
+        assert_eq!(checked, 0);
+    } else {
+        assert_eq!(checked, 1, "five failures lock the account");
+    }
+    let (_, v) = app
+        .get_events(&app.key, "kind=admin_action&limit=100")
+        .await;
+    let failed = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event_name"] == "Sign-in failed")
+        .count();
+    assert!(failed <= 5, "{failed} guesses were checked");
+}
+
+/// An address may try 20 sign-ins a minute and an email 10, whoever sends them.
+async fn sign_ins_are_throttled(b: Backend) {
+    let app = spawn_app(b).await;
+    let mut throttled = 0;
+    for i in 0..12 {
+        let r = app
+            .client
+            .post(format!("{}/auth/login", app.base))
+            .form(&[("email", "nobody@t1.test"), ("password", &format!("x{i}"))])
+            .send()
+            .await
+            .expect("login");
+        if r.headers()["location"] == "/login?error=throttled" {
+            throttled += 1;
+        }
+    }
+    assert_eq!(throttled, 2, "the 11th and 12th attempt for one email");
+}
+
 on_both_backends!(
+    concurrent_guesses_cannot_pass_the_lock,
+    sign_ins_are_throttled,
     console_requires_sign_in,
     a_users_home_account_is_one_account,
     wrong_password_is_refused,

@@ -286,8 +286,8 @@ async fn sign_ins_are_audited_and_repeated_failures_lock(b: Backend) {
         .expect("login");
     assert_eq!(
         r.headers()["location"],
-        "/login?error=locked",
-        "the fifth failure locks"
+        "/login?error=invalid",
+        "the fifth failure locks, and says no more than any failure"
     );
     // While locked, even the right password is refused.
     let r = app
@@ -297,7 +297,11 @@ async fn sign_ins_are_audited_and_repeated_failures_lock(b: Backend) {
         .send()
         .await
         .expect("login");
-    assert_eq!(r.headers()["location"], "/login?error=locked");
+    assert_eq!(
+        r.headers()["location"],
+        "/login?error=invalid",
+        "a locked account looks like a wrong password"
+    );
     assert!(r.headers().get("set-cookie").is_none());
 
     let tenant = app

@@ -138,6 +138,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         ..Config::default()
     };
     let state = AppState {
+        throttle: Default::default(),
         leptos_options: vigil::config::leptos_options(addr, "target/site"),
         store: store.clone(),
         config: Arc::new(config),
