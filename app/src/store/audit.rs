@@ -7,6 +7,31 @@ use crate::ssr::Origin;
 use axum::http::HeaderMap;
 use std::net::SocketAddr;
 
+/// The event names Vigil writes about itself (sign-ins, keys, users, exports, cancel
+/// requests). An ingest key may not write them, so a record that carries one was
+/// written by Vigil (compared without case or surrounding space).
+pub const RESERVED_EVENT_NAMES: &[&str] = &[
+    "Signed in",
+    "Signed out",
+    "Sign-in failed",
+    "Sign-in refused: locked",
+    "API key created",
+    "API key deactivated",
+    "User created",
+    "Audit log exported",
+    "Job cancel requested",
+];
+
+/// The actions Vigil's own records take that the console acts on: a forged cancel
+/// request would hide a job's Cancel button.
+pub const RESERVED_ACTIONS: &[&str] = &["job.cancel_requested"];
+
+/// Whether `text` is one of `reserved`, as a person would read it.
+pub fn is_reserved(reserved: &[&str], text: &str) -> bool {
+    let text = text.trim();
+    reserved.iter().any(|r| r.eq_ignore_ascii_case(text))
+}
+
 /// Who did it, and from where.
 #[derive(Clone, Debug)]
 pub struct Who {

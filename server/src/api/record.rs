@@ -1,6 +1,7 @@
 //! Wire input → domain values, once, at the edge: every rejection names its field.
 
 use app::model::{ActorType, EventDetail, EventKind, Micros};
+use app::store::audit::{is_reserved, RESERVED_ACTIONS, RESERVED_EVENT_NAMES};
 use app::store::{new_id, ModelRate, NewEvent};
 use chrono::{DateTime, Duration, Utc};
 use serde::de::DeserializeOwned;
@@ -296,6 +297,17 @@ fn check_detail(
             check_short(&at("action"), &a.action, true)?;
             check_short(&at("resource_type"), &a.resource_type, true)?;
             check_short(&at("event_name"), &a.event_name, true)?;
+            for (field, value, reserved) in [
+                ("event_name", &a.event_name, RESERVED_EVENT_NAMES),
+                ("action", &a.action, RESERVED_ACTIONS),
+            ] {
+                if is_reserved(reserved, value) {
+                    return Err(FieldError::new(
+                        at(field),
+                        "reserved for the records Vigil writes about itself",
+                    ));
+                }
+            }
             check_opt(&at("resource_id"), &a.resource_id, SHORT_MAX)?;
         }
         EventDetail::CreditUsage(c) => {
@@ -396,6 +408,14 @@ mod tests {
                 "[2].credits_consumed",
             ),
             (json!([1]), "[2]"),
+            (
+                json!({"kind":"admin_action","account_id":"a","action":"login","resource_type":"session","event_name":" signed IN "}),
+                "[2].event_name",
+            ),
+            (
+                json!({"kind":"admin_action","account_id":"a","action":"job.cancel_requested","resource_type":"job","event_name":"Cancel"}),
+                "[2].action",
+            ),
         ];
         for (input, field) in cases {
             let err = parse(input.clone()).expect_err(&input.to_string());
