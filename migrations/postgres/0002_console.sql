@@ -3,7 +3,9 @@
 -- Per-tenant settings: where job cancel requests are forwarded.
 CREATE TABLE tenant_settings (
     tenant_id           TEXT PRIMARY KEY REFERENCES tenants(id),
-    control_webhook_url TEXT
+    control_webhook_url TEXT,
+    -- The HMAC key of the webhook's signature (see README), made when the URL is set.
+    control_webhook_secret TEXT
 );
 
 -- An index per filter whose values can be rare (users, agents, models, actions), within a

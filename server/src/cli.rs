@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto).
     #[arg(long, env = "VIGIL_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Let control webhooks use plain http and reach loopback and private addresses
+    /// (a control service on the same network; off: only public https).
+    #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 #[derive(Subcommand, Debug)]

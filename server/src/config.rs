@@ -9,6 +9,8 @@ pub struct Config {
     pub body_limit: usize,
     /// Mark the session cookie Secure even without a TLS hint from a proxy.
     pub secure_cookies: bool,
+    /// What a tenant's control webhook may reach.
+    pub webhook: app::webhook::WebhookPolicy,
 }
 
 impl Default for Config {
@@ -17,6 +19,7 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
             body_limit: 32 << 20,
             secure_cookies: false,
+            webhook: app::webhook::WebhookPolicy::default(),
         }
     }
 }

@@ -33,12 +33,16 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let store = state.store.clone();
+    let webhook = state.config.webhook;
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(store.clone()),
+            move || {
+                provide_context(store.clone());
+                provide_context(webhook);
+            },
             move || app::shell(options.clone()),
         )
         .merge(api::routes(state.config.body_limit))

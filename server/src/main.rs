@@ -38,6 +38,9 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             let config = config::Config {
                 addr: args.addr,
                 secure_cookies: args.secure_cookies,
+                webhook: app::webhook::WebhookPolicy {
+                    allow_private: args.webhook_allow_private,
+                },
                 ..defaults
             };
             let site_root = args.site_root;

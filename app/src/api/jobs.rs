@@ -32,6 +32,16 @@ pub async fn cancel_job(job_id: String) -> ConsoleResult<()> {
         let EventDetail::Job(job) = &latest.detail else {
             return Err(ConsoleError::NotFound);
         };
+        if !store
+            .cancel_requests(&viewer.scope, std::slice::from_ref(&job_id))
+            .await?
+            .is_empty()
+        {
+            return Err(ConsoleError::invalid(
+                "job_id",
+                "a cancel request for this job is already on record",
+            ));
+        }
         if !matches!(job.status, JobStatus::Queued | JobStatus::Running) {
             return Err(ConsoleError::invalid(
                 "job_id",
@@ -51,11 +61,12 @@ pub async fn cancel_job(job_id: String) -> ConsoleResult<()> {
             new_value: Some(request.clone()),
         };
         let who = Who::from_origin(&viewer.email, crate::ssr::origin().await);
-        store
+        let delivery = store
             .audit(&viewer.scope.tenant_id, latest.account_id.clone(), &who, change)
             .await?;
-        if let Some(url) = store.control_webhook(&viewer.scope.tenant_id).await? {
-            crate::webhook::forward(url, request);
+        if let Some(hook) = store.control_webhook(&viewer.scope.tenant_id).await? {
+            let policy = use_context::<crate::webhook::WebhookPolicy>().unwrap_or_default();
+            crate::webhook::forward(hook, delivery, request, policy);
         }
         Ok(())
     })

@@ -86,7 +86,7 @@ impl Store {
         account_id: Option<String>,
         who: &Who,
         change: Change<'_>,
-    ) -> Result<(), AppendError> {
+    ) -> Result<uuid::Uuid, AppendError> {
         let now = chrono::Utc::now();
         let event = NewEvent {
             id: new_id(now),
@@ -106,6 +106,7 @@ impl Store {
                 new_value: change.new_value,
             }),
         };
-        self.append(tenant_id, &[event]).await.map(|_| ())
+        let id = event.id;
+        self.append(tenant_id, &[event]).await.map(|_| id)
     }
 }

@@ -28,6 +28,7 @@ mod search_file;
 mod search_sql;
 pub mod secret;
 mod settings;
+pub use settings::ControlWebhook;
 mod sql;
 mod usage;
 mod writer;

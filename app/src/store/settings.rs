@@ -1,32 +1,70 @@
 //! A tenant's settings.
 
+use super::secret::random_token;
 use super::{with_read, with_write, Store, StoreResult};
+
+/// Where a tenant's job cancel requests are forwarded, and the key that signs them.
+#[derive(Clone)]
+pub struct ControlWebhook {
+    pub url: String,
+    secret: String,
+}
+
+impl ControlWebhook {
+    /// The HMAC key of the `Vigil-Signature` header.
+    pub fn secret(&self) -> &str {
+        &self.secret
+    }
+}
+
+impl std::fmt::Debug for ControlWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlWebhook")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Store {
     /// Where the tenant wants job cancel requests forwarded, if anywhere.
-    pub async fn control_webhook(&self, tenant_id: &str) -> StoreResult<Option<String>> {
-        let url: Option<Option<String>> = with_read!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT control_webhook_url FROM tenant_settings WHERE tenant_id = $1",
+    pub async fn control_webhook(&self, tenant_id: &str) -> StoreResult<Option<ControlWebhook>> {
+        let row: Option<(Option<String>, Option<String>)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT control_webhook_url, control_webhook_secret FROM tenant_settings \
+                 WHERE tenant_id = $1",
             )
             .bind(tenant_id)
             .fetch_optional(pool)
             .await?
         });
-        Ok(url.flatten())
+        Ok(match row {
+            Some((Some(url), Some(secret))) => Some(ControlWebhook { url, secret }),
+            _ => None,
+        })
     }
 
-    pub async fn set_control_webhook(&self, tenant_id: &str, url: Option<&str>) -> StoreResult<()> {
+    /// Sets (or with `None` clears) the tenant's control webhook. A URL gets a new
+    /// signing secret, returned to be shown once. Check the URL first
+    /// (`webhook::check_url`).
+    pub async fn set_control_webhook(
+        &self,
+        tenant_id: &str,
+        url: Option<&str>,
+    ) -> StoreResult<Option<String>> {
+        let secret = url.map(|_| format!("whsec_{}", random_token(32)));
         with_write!(self, |pool| {
             sqlx::query(
-                "INSERT INTO tenant_settings (tenant_id, control_webhook_url) VALUES ($1, $2) \
-                 ON CONFLICT (tenant_id) DO UPDATE SET control_webhook_url = excluded.control_webhook_url",
+                "INSERT INTO tenant_settings (tenant_id, control_webhook_url, control_webhook_secret) \
+                 VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO UPDATE SET \
+                 control_webhook_url = excluded.control_webhook_url, \
+                 control_webhook_secret = excluded.control_webhook_secret",
             )
             .bind(tenant_id)
             .bind(url)
+            .bind(&secret)
             .execute(pool)
             .await?;
         });
-        Ok(())
+        Ok(secret)
     }
 }

@@ -1,7 +1,7 @@
 //! The console's filters, search, job state, Live polling, usage and job cancel,
 //! through the server functions, on both backends.
 
-use crate::common::{spawn_app, Backend, TestApp, PASSWORD};
+use crate::common::{spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
 use crate::on_both_backends;
 use app::api::{CancelJob, JobHistory, PollRecords, UsageSummary};
 use reqwest::StatusCode;
@@ -230,17 +230,18 @@ async fn usage_sums_the_selection(b: Backend) {
     assert_eq!(u["tokens_by_model"], json!([]));
 }
 
-async fn job_cancel_is_audited_and_forwarded(b: Backend) {
-    let app = spawn_app(b).await;
-    fill(&app).await;
-    // A control endpoint that records what it receives.
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+/// A control endpoint on loopback that sends on what it receives: headers and body.
+async fn control_endpoint() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(axum::http::HeaderMap, String)>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let hook = axum::Router::new().route(
         "/control",
-        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
             let tx = tx.clone();
             async move {
-                let _ = tx.send(v);
+                let _ = tx.send((headers, body));
                 "ok"
             }
         }),
@@ -248,12 +249,40 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let hook_url = format!("http://{}/control", listener.local_addr().expect("addr"));
+    let url = format!("http://{}/control", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, hook).await });
+    (url, rx)
+}
+
+/// By default a webhook may reach only public https addresses: a loopback one is
+/// not called, though the cancel request is still recorded.
+async fn a_private_webhook_is_not_called_by_default(b: Backend) {
+    let app = spawn_app(b).await;
+    fill(&app).await;
+    let (hook_url, mut rx) = control_endpoint().await;
     app.store
         .set_control_webhook("t1", Some(&hook_url))
         .await
         .expect("settings");
+    let c = app.sign_in("a1@t1.test", PASSWORD).await.expect("session");
+    let (s, body) = app
+        .call::<CancelJob>(Some(&c), &[("job_id", "job_b")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await;
+    assert!(sent.is_err(), "the loopback endpoint was not called");
+}
+
+async fn job_cancel_is_audited_and_forwarded(b: Backend) {
+    let app = spawn_app_with(b, |c| c.webhook.allow_private = true).await;
+    fill(&app).await;
+    let (hook_url, mut rx) = control_endpoint().await;
+    let secret = app
+        .store
+        .set_control_webhook("t1", Some(&hook_url))
+        .await
+        .expect("settings")
+        .expect("a secret");
 
     let c = app.sign_in("a1@t1.test", PASSWORD).await.expect("session");
     let (s, body) = app
@@ -272,10 +301,18 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
+    let (headers, text) = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv())
         .await
         .expect("webhook called")
         .expect("payload");
+    // The receiver checks the signature as the README says.
+    let header = |n: &str| headers[n].to_str().expect("ascii").to_owned();
+    let timestamp: i64 = header("vigil-timestamp").parse().expect("seconds");
+    assert_eq!(
+        header("vigil-signature"),
+        app::webhook::signature(&secret, timestamp, text.as_bytes())
+    );
+    let sent: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(
         (sent["job_id"].as_str(), sent["requested_by"].as_str()),
         (Some("job_b"), Some("a1@t1.test"))
@@ -285,6 +322,16 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
     assert_eq!(page["cancel_requested"], json!(["job_b"]));
     let audit = rows(&app, &c, json!({"kind": "admin_action", "quick": [{"column": "action", "op": "eq", "value": "job.cancel_requested"}]})).await;
     assert_eq!(audit.len(), 1);
+    assert_eq!(
+        audit[0]["id"].as_str(),
+        Some(header("vigil-delivery").as_str())
+    );
+    // A second cancel of the same job is refused: one request, one delivery.
+    let (s, body) = app
+        .call::<CancelJob>(Some(&c), &[("job_id", "job_b")])
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("already on record"), "{body}");
     assert_eq!(audit[0]["actor"], "a1@t1.test");
     assert_eq!(audit[0]["account_id"], "a1");
 
@@ -302,4 +349,5 @@ on_both_backends!(
     live_poll_returns_only_newer_records,
     usage_sums_the_selection,
     job_cancel_is_audited_and_forwarded,
+    a_private_webhook_is_not_called_by_default,
 );

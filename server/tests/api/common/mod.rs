@@ -74,6 +74,11 @@ fn init_log() {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// `spawn_app`, with `configure` changing the server's configuration first.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
     init_log();
     let url = fresh_database(backend).await;
     let store = Store::connect(&url).await.expect("open store");
@@ -132,11 +137,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let config = Config {
+    let mut config = Config {
         addr,
         body_limit: BODY_LIMIT,
         ..Config::default()
     };
+    configure(&mut config);
     let state = AppState {
         throttle: Default::default(),
         leptos_options: vigil::config::leptos_options(addr, "target/site"),
