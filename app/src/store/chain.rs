@@ -35,33 +35,42 @@ impl Store {
     #[tracing::instrument(skip(self))]
     pub async fn verify(&self, tenant_id: &str) -> StoreResult<VerifyReport> {
         let sql = format!("SELECT {COLUMNS} FROM events WHERE tenant_id = $1 ORDER BY seq");
-        let head: Option<(i64, String)> = with_read!(self, |pool| {
-            sqlx::query_as("SELECT seq, hash FROM chain_heads WHERE tenant_id = $1")
-                .bind(tenant_id)
-                .fetch_optional(pool)
-                .await?
-        });
         let (mut expected_seq, mut prev) = (1_i64, GENESIS.to_owned());
         let mut records = 0_u64;
-        let failure = with_read!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, EventRow>(&sql)
-                .bind(tenant_id)
-                .fetch(pool);
-            let mut failure = None;
-            while let Some(row) = rows.try_next().await? {
-                if let Some(reason) = check(&row, expected_seq, &prev) {
-                    failure = Some(VerifyFailure {
-                        seq: expected_seq,
-                        id: Some(row.id.clone()),
-                        reason,
-                    });
-                    break;
-                }
-                records += 1;
-                expected_seq += 1;
-                prev = row.hash;
+        // The head and the records from one snapshot, so that appends committed while
+        // the walk runs cannot look like a chain that ends before its head.
+        let snapshot = self.dialect.snapshot();
+        let (head, failure) = with_read!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            if let Some(sql) = snapshot {
+                sqlx::query(sql).execute(&mut *tx).await?;
             }
-            failure
+            let head: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM chain_heads WHERE tenant_id = $1")
+                    .bind(tenant_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let mut failure = None;
+            {
+                let mut rows = sqlx::query_as::<_, EventRow>(&sql)
+                    .bind(tenant_id)
+                    .fetch(&mut *tx);
+                while let Some(row) = rows.try_next().await? {
+                    if let Some(reason) = check(&row, expected_seq, &prev) {
+                        failure = Some(VerifyFailure {
+                            seq: expected_seq,
+                            id: Some(row.id.clone()),
+                            reason,
+                        });
+                        break;
+                    }
+                    records += 1;
+                    expected_seq += 1;
+                    prev = row.hash;
+                }
+            }
+            tx.rollback().await?;
+            (head, failure)
         });
         let failure = failure.or_else(|| match head {
             Some((seq, hash)) if seq != expected_seq - 1 || hash != prev => Some(VerifyFailure {

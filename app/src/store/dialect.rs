@@ -57,6 +57,15 @@ impl Dialect {
         }
     }
 
+    /// What makes a read transaction one snapshot: PostgreSQL's default gives each
+    /// statement its own; SQLite's read transaction (WAL) already is one.
+    pub(crate) fn snapshot(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+        }
+    }
+
     pub(crate) fn for_update(self) -> &'static str {
         match self {
             Dialect::Sqlite => "",

@@ -123,7 +123,44 @@ async fn seed_verifies(b: Backend) {
     }
 }
 
+/// Verifying while records arrive raises no false alarm: the head and the walk are
+/// read from one snapshot.
+async fn verify_during_ingest_is_quiet(b: Backend) {
+    let app = spawn_app(b).await;
+    fill(&app, 50).await;
+    let writer = {
+        let (client, base, key) = (app.client.clone(), app.base.clone(), app.key.clone());
+        tokio::spawn(async move {
+            for round in 0..40 {
+                let batch: Vec<Value> = (0..25)
+                    .map(|i| ai("a1", &format!("r{round}-{i}")))
+                    .collect();
+                let r = client
+                    .post(format!("{base}/api/v1/events"))
+                    .bearer_auth(&key)
+                    .json(&batch)
+                    .send()
+                    .await
+                    .expect("post");
+                assert_eq!(r.status(), StatusCode::CREATED);
+            }
+        })
+    };
+    let mut walks = 0;
+    while !writer.is_finished() {
+        let report = app.store.verify("t1").await.expect("verify");
+        assert!(report.failure.is_none(), "{:?}", report.failure);
+        walks += 1;
+    }
+    writer.await.expect("writer");
+    let report = app.store.verify("t1").await.expect("verify");
+    assert!(report.failure.is_none(), "{:?}", report.failure);
+    assert_eq!(report.records, 50 + 40 * 25);
+    assert!(walks > 1, "verified while the writer ran");
+}
+
 on_both_backends!(
+    verify_during_ingest_is_quiet,
     updates_and_deletes_are_refused,
     verify_names_an_altered_record,
     verify_catches_a_body_edit,
