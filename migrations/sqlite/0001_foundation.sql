@@ -98,6 +98,13 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'events are append-only');
 END;
+-- INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers (unless
+-- recursive_triggers is on): refuse an insert whose id is already stored, before that.
+CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
 
 -- Console users, their roles, and sign-in sessions.
 CREATE TABLE users (
