@@ -87,7 +87,12 @@ enum Backend {
         /// The search indexer's connection (see `search_file`).
         index: SqlitePool,
     },
-    Postgres(PgPool),
+    Postgres {
+        pool: PgPool,
+        /// Reads of big pages (exports, pulls), as on SQLite: an export's back-to-back
+        /// pages cannot take the console's connections.
+        bulk: PgPool,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -105,7 +110,7 @@ macro_rules! with_read {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.backend {
             $crate::store::Backend::Sqlite { read: $pool, .. } => $body,
-            $crate::store::Backend::Postgres($pool) => $body,
+            $crate::store::Backend::Postgres { pool: $pool, .. } => $body,
         }
     };
 }
@@ -115,7 +120,7 @@ macro_rules! with_write {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.backend {
             $crate::store::Backend::Sqlite { write: $pool, .. } => $body,
-            $crate::store::Backend::Postgres($pool) => $body,
+            $crate::store::Backend::Postgres { pool: $pool, .. } => $body,
         }
     };
 }
@@ -212,10 +217,14 @@ impl Store {
                 .disable_statement_logging();
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await?;
             sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-            (Backend::Postgres(pool), Dialect::Postgres)
+            let bulk = PgPoolOptions::new()
+                .max_connections(2)
+                .connect_with(opts)
+                .await?;
+            (Backend::Postgres { pool, bulk }, Dialect::Postgres)
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
@@ -296,7 +305,10 @@ impl Store {
                 bulk.close().await;
                 index.close().await;
             }
-            Backend::Postgres(pool) => pool.close().await,
+            Backend::Postgres { pool, bulk } => {
+                pool.close().await;
+                bulk.close().await;
+            }
         }
     }
 }

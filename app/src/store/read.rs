@@ -135,7 +135,7 @@ impl Store {
             }
             return Ok(rows);
         }
-        if let (Backend::Postgres(pool), Some(settings)) =
+        if let (Backend::Postgres { pool, .. }, Some(settings)) =
             (&self.backend, pg_settings(query, narrow))
         {
             let mut tx = planned(pool, settings).await?;
@@ -144,6 +144,11 @@ impl Store {
             let rows = q.build_query_as().fetch_all(&mut *tx).await?;
             tx.rollback().await?;
             return Ok(rows);
+        }
+        if let (Backend::Postgres { bulk, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
+            let mut q = QueryBuilder::new("");
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
+            return Ok(q.build_query_as().fetch_all(bulk).await?);
         }
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
@@ -168,7 +173,7 @@ impl Store {
                 let rows: Vec<(i64, i64, i64, String)> = q.build_query_as().fetch_all(read).await?;
                 rows.into_iter().map(|r| r.3).collect()
             }
-            Backend::Postgres(pool) => {
+            Backend::Postgres { pool, .. } => {
                 // As `page` runs it.
                 let mut tx = match pg_settings(query, &narrow) {
                     Some(settings) => planned(pool, settings).await?,

@@ -186,7 +186,7 @@ impl Store {
                 push_heads_count(&mut q, self.dialect, tenant, prefix, cap);
                 Ok(q.build_query_scalar().fetch_one(read).await?)
             }
-            Backend::Postgres(pool) => {
+            Backend::Postgres { pool, .. } => {
                 let mut q = QueryBuilder::new("");
                 push_heads_count(&mut q, self.dialect, tenant, prefix, cap);
                 let mut tx = planned(pool, SERIAL).await?;
@@ -260,7 +260,7 @@ impl Store {
                 push_match_count(&mut q, self.dialect, kind, text, cap);
                 Ok(q.build_query_scalar().fetch_one(read).await?)
             }
-            Backend::Postgres(pool) => {
+            Backend::Postgres { pool, .. } => {
                 let mut q = QueryBuilder::new("");
                 push_match_count(&mut q, self.dialect, kind, text, cap);
                 let mut tx = planned(pool, INDEX_ONLY).await?;
