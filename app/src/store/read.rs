@@ -11,7 +11,8 @@ use crate::model::{Event, EventDetail, EventKind, EventPage, Scope};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-/// Pages of at least this many rows are read from SQLite as one value (see `page`).
+/// Pages of at least this many rows (exports, pulls) are read on the bulk pool, and from
+/// SQLite as one value (see `page`).
 const BULK_ROWS: u32 = 200;
 
 impl Store {
