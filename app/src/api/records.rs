@@ -82,11 +82,12 @@ pub async fn usage_summary(query: ConsoleQuery) -> ConsoleResult<UsageReport> {
     .await
 }
 
-/// A search the console cannot run (too short for the tab) is the caller's mistake.
+/// A query the console cannot run (a search too short for the tab, sizes over their
+/// limits) is the caller's mistake.
 #[cfg(feature = "ssr")]
 fn check_search(query: &ConsoleQuery) -> ConsoleResult<()> {
-    match query.search_problem() {
-        Some(message) => Err(ConsoleError::invalid("search", message)),
+    match query.problem() {
+        Some((field, message)) => Err(ConsoleError::invalid(field, message)),
         None => Ok(()),
     }
 }

@@ -239,6 +239,11 @@ pub struct ConsoleQuery {
 /// record in the range: seconds at 10M records. Jobs match job ids and models by
 /// prefix, on an index, from the first character.
 pub const MIN_SEARCH_CHARS: usize = 3;
+/// The most characters a search may have, filter-builder rows a query may hold, and
+/// bytes a filter value may have: what one request may make the database compare.
+pub const MAX_SEARCH_CHARS: usize = 200;
+pub const MAX_CONDITIONS: usize = 20;
+pub const MAX_VALUE_BYTES: usize = 512;
 
 /// Percent-encodes a query-string value.
 pub fn urlencode(text: &str) -> String {
@@ -253,16 +258,50 @@ pub fn urlencode(text: &str) -> String {
 }
 
 impl ConsoleQuery {
-    /// Why the search cannot run, if it cannot: fewer than `MIN_SEARCH_CHARS` characters
-    /// outside Jobs.
-    pub fn search_problem(&self) -> Option<String> {
-        let text = self.search.as_deref()?;
-        let short = text.chars().count() < MIN_SEARCH_CHARS;
-        (short && self.kind != Some(EventKind::Job)).then(|| {
-            format!(
-                "at least {MIN_SEARCH_CHARS} characters (on Jobs, any start of a job id or model)"
-            )
-        })
+    /// Why the query cannot run, if it cannot: the field at fault (`search`, `filters`,
+    /// `account`) and why. A search needs `MIN_SEARCH_CHARS` characters outside Jobs;
+    /// every size is bounded; no text may hold a NUL (PostgreSQL cannot compare one).
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let nul = |t: &str| t.contains('\0');
+        if let Some(text) = self.search.as_deref() {
+            let chars = text.chars().count();
+            if chars < MIN_SEARCH_CHARS && self.kind != Some(EventKind::Job) {
+                return Some((
+                    "search",
+                    format!(
+                        "at least {MIN_SEARCH_CHARS} characters (on Jobs, any start of a job id or model)"
+                    ),
+                ));
+            }
+            if chars > MAX_SEARCH_CHARS {
+                return Some(("search", format!("at most {MAX_SEARCH_CHARS} characters")));
+            }
+            if nul(text) {
+                return Some(("search", "contains a NUL character".into()));
+            }
+        }
+        if self.quick.len() + self.builder.len() > MAX_CONDITIONS {
+            return Some(("filters", format!("at most {MAX_CONDITIONS} filters")));
+        }
+        let values = self
+            .quick
+            .iter()
+            .chain(&self.builder)
+            .map(|c| c.value.as_str());
+        for v in values.chain(self.account.as_deref()) {
+            if v.len() > MAX_VALUE_BYTES || nul(v) {
+                let field = if Some(v) == self.account.as_deref() {
+                    "account"
+                } else {
+                    "filters"
+                };
+                return Some((
+                    field,
+                    format!("values of at most {MAX_VALUE_BYTES} bytes, without NUL characters"),
+                ));
+            }
+        }
+        None
     }
 
     /// Reads the query from URL parameters (`get` the first value, `get_all` every value).
@@ -376,11 +415,26 @@ mod tests {
             search: Some(text.into()),
             ..ConsoleQuery::default()
         };
-        assert!(q(Some(EventKind::Thread), "ab").search_problem().is_some());
-        assert!(q(None, "é").search_problem().is_some());
-        assert_eq!(q(Some(EventKind::Thread), "abé").search_problem(), None);
-        assert_eq!(q(Some(EventKind::Job), "j").search_problem(), None);
-        assert_eq!(ConsoleQuery::default().search_problem(), None);
+        assert!(q(Some(EventKind::Thread), "ab").problem().is_some());
+        assert!(q(None, "é").problem().is_some());
+        assert_eq!(q(Some(EventKind::Thread), "abé").problem(), None);
+        assert_eq!(q(Some(EventKind::Job), "j").problem(), None);
+        assert_eq!(
+            q(None, &"x".repeat(201)).problem().map(|p| p.0),
+            Some("search")
+        );
+        assert_eq!(q(None, "ab\0c").problem().map(|p| p.0), Some("search"));
+        let mut many = q(None, "abc");
+        many.builder = vec![
+            Condition {
+                column: Column::User,
+                op: Op::Eq,
+                value: "u".into(),
+            };
+            MAX_CONDITIONS + 1
+        ];
+        assert_eq!(many.problem().map(|p| p.0), Some("filters"));
+        assert_eq!(ConsoleQuery::default().problem(), None);
     }
 
     fn at(s: &str) -> DateTime<Utc> {

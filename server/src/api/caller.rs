@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .store
             .api_key_by_prefix(prefix)
             .await
-            .map_err(ApiError::internal)?
+            .map_err(ApiError::read_failed)?
             .ok_or(ApiError::Unauthorized)?;
         if record.revoked_at.is_some() || record.secret_hash != secret_digest(key) {
             return Err(ApiError::Unauthorized);

@@ -23,13 +23,21 @@ pub enum ApiError {
     TooLarge { limit: usize },
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// A write failed: nothing from the request was stored.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// A read failed (pull, get, export).
+    #[error("internal error")]
+    ReadFailed(#[source] anyhow::Error),
 }
 
 impl ApiError {
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(e.into())
+    }
+
+    pub fn read_failed(e: impl Into<anyhow::Error>) -> Self {
+        ApiError::ReadFailed(e.into())
     }
 }
 
@@ -56,12 +64,19 @@ impl IntoResponse for ApiError {
                 StatusCode::CONFLICT,
                 json!({"error": "conflict", "field": field, "message": message}),
             ),
+            // The detail goes to the log, never to the client.
             ApiError::Internal(e) => {
-                // The detail goes to the log, never to the client.
                 tracing::error!(error = ?e, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     json!({"error": "internal", "message": "internal error; nothing from this request was stored"}),
+                )
+            }
+            ApiError::ReadFailed(e) => {
+                tracing::error!(error = ?e, "read failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"error": "internal", "message": "internal error; try again"}),
                 )
             }
         };

@@ -25,7 +25,7 @@ pub async fn one(
         .store
         .get(&caller.scope(), id)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::read_failed)?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(json!(event)))
 }
@@ -42,7 +42,7 @@ pub async fn pull(
         .store
         .list(&caller.scope(), &query)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::read_failed)?;
     // Chain order pages by `after_seq` (poll again with the last one seen); newest-first by cursor.
     let (next_cursor, next_after_seq) = match &query.order {
         Order::ChainAscending { after_seq } => {

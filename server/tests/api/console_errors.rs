@@ -31,6 +31,24 @@ async fn invalid_input_is_400_naming_the_field(b: Backend) {
         }
         other => panic!("{other:?}"),
     }
+    // Sizes over their limits, and a NUL PostgreSQL could not compare.
+    let long = "x".repeat(201);
+    let many: Vec<_> = (0..21)
+        .map(|i| json!({"column": "user", "op": "eq", "value": format!("u{i}")}))
+        .collect();
+    for (query, field) in [
+        (json!({"search": long}), "search"),
+        (json!({"search": "ab\u{0}c"}), "search"),
+        (json!({"builder": many}), "filters"),
+        (json!({"account": "a\u{0}"}), "account"),
+    ] {
+        let (status, body) = app.list(Some(&cookie), query.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(
+            matches!(error_of(&body), ConsoleError::Invalid { field: f, .. } if f == field),
+            "{query}: {body}"
+        );
+    }
     // A cursor this page never produced.
     let path = <app::api::ListRecords as leptos::server_fn::ServerFn>::PATH;
     let r = app

@@ -90,8 +90,10 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
         })
         .transpose()?;
     let console = ConsoleQuery::from_params(kind, get, get_all);
-    if let Some(problem) = console.search_problem() {
-        return Err(FieldError::new("q", problem));
+    if let Some((field, problem)) = console.problem() {
+        // The console's URL names the search `q`.
+        let field = if field == "search" { "q" } else { field };
+        return Err(FieldError::new(field, problem));
     }
     let now = Utc::now();
     let mut query = EventQuery::from_console(&console, now);
@@ -209,7 +211,7 @@ async fn start(
     store
         .audit(&scope.tenant_id, audit_account, &who, change)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(ApiError::read_failed)?;
 
     let (content_type, ext) = match export.format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
