@@ -80,6 +80,14 @@ pub enum Command {
         #[arg(long)]
         measure_only: bool,
     },
+    /// Fuzz the ingest decoder and the console's query parser (see server/src/fuzz.rs);
+    /// exits non-zero if any input broke a rule.
+    Fuzz {
+        #[arg(long, default_value_t = 1_000_000)]
+        inputs: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {
         #[arg(long)]

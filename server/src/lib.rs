@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod fuzz;
 pub mod seed;
 
 use app::store::Store;

@@ -22,12 +22,48 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let database_url = cli.database_url.clone();
+    let command = cli.command();
+    if let Command::Fuzz { inputs, seed } = command {
+        return fuzz(inputs, seed);
+    }
     let store = Store::connect(&database_url)
         .await
         .with_context(|| format!("opening {database_url}"))?;
-    let result = run(cli.command(), &store, &database_url).await;
+    let result = run(command, &store, &database_url).await;
     store.close().await;
     result
+}
+
+/// `vigil fuzz`: needs no database.
+fn fuzz(inputs: u64, seed: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let report = vigil::fuzz::run(inputs, seed);
+    let elapsed = started.elapsed();
+    println!(
+        "{} inputs (seed {seed}) in {:.1} s: {} accepted, {} refused; {} panics, {} refusals \
+         without a field, {} accepted records unreadable, {} console queries drifted",
+        report.inputs,
+        elapsed.as_secs_f64(),
+        report.accepted,
+        report.refused,
+        report.panics,
+        report.unnamed,
+        report.unreadable,
+        report.drifted
+    );
+    let mut fields: Vec<_> = report.refused_by_field.iter().collect();
+    fields.sort_by(|a, b| b.1.cmp(a.1));
+    let top: Vec<String> = fields
+        .iter()
+        .take(12)
+        .map(|(f, n)| format!("{f} {n}"))
+        .collect();
+    println!("refusals by field: {}", top.join(", "));
+    for f in &report.failures {
+        println!("FAILURE {f}");
+    }
+    anyhow::ensure!(report.clean(), "the fuzz broke a rule");
+    Ok(())
 }
 
 async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Result<()> {
@@ -194,6 +230,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
             }
         }
+        Command::Fuzz { inputs, seed } => fuzz(inputs, seed)?,
         Command::Verify { tenant } => {
             let tenants = match tenant {
                 Some(t) => vec![t],

@@ -3,7 +3,7 @@
 use super::record::{field_path, parse_record, FieldError, WriterScope};
 use super::{ApiCaller, ApiError, Body, MAX_BATCH};
 use crate::AppState;
-use app::store::{AppendError, NewEvent, Store};
+use app::store::{AppendError, ModelRate, NewEvent};
 use axum::{extract::State, http::StatusCode, Json};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -20,9 +20,10 @@ pub async fn ingest(
     // Decoding a batch takes milliseconds of CPU: on a blocking thread, so the runtime's
     // workers stay free to drive the writer's transaction between its statements.
     let store = state.store.clone();
-    let (events, batch) = tokio::task::spawn_blocking(move || decode(&body, &writer, &store))
-        .await
-        .map_err(ApiError::internal)??;
+    let (events, batch) =
+        tokio::task::spawn_blocking(move || decode(&body, &writer, &|m| store.model_rate(m)))
+            .await
+            .map_err(ApiError::internal)??;
     let prefix = |i: usize| item_prefix(batch, i);
     let outcomes = state
         .store
@@ -51,11 +52,12 @@ pub async fn ingest(
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-/// The records of an ingest body, and whether it was a batch (an array).
-fn decode(
+/// The records of an ingest body, and whether it was a batch (an array); `rate` gives
+/// a model's prices, for records that carry no cost.
+pub fn decode(
     body: &[u8],
     writer: &WriterScope,
-    store: &Store,
+    rate: &dyn Fn(&str) -> Option<ModelRate>,
 ) -> Result<(Vec<NewEvent>, bool), FieldError> {
     let value = super::strict_json::parse(body)?;
     let (items, batch) = match value {
@@ -78,15 +80,7 @@ fn decode(
     let events = items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            parse_record(
-                v,
-                &item_prefix(batch, i),
-                writer,
-                |m| store.model_rate(m),
-                now,
-            )
-        })
+        .map(|(i, v)| parse_record(v, &item_prefix(batch, i), writer, rate, now))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((events, batch))
 }

@@ -5,7 +5,7 @@
 mod caller;
 mod error;
 pub mod export;
-mod ingest;
+pub mod ingest;
 mod pull;
 pub mod record;
 mod strict_json;
