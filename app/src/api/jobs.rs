@@ -60,7 +60,11 @@ pub async fn cancel_job(job_id: String) -> ConsoleResult<()> {
             old_value: Some(json!({"status": job.status})),
             new_value: Some(request.clone()),
         };
-        let who = Who::from_origin(&viewer.email, crate::ssr::origin().await);
+        let who = Who::viewer_in(
+            &viewer,
+            crate::ssr::origin().await,
+            latest.account_id.as_deref(),
+        );
         let delivery = store
             .audit(&viewer.scope.tenant_id, latest.account_id.clone(), &who, change)
             .await?;

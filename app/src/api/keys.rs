@@ -60,7 +60,7 @@ pub async fn create_api_key(name: String, account: String) -> ConsoleResult<NewK
             old_value: None,
             new_value: Some(json!({"prefix": key.prefix, "name": name, "account_id": account})),
         };
-        let who = Who::from_origin(&viewer.email, crate::ssr::origin().await);
+        let who = Who::viewer_in(&viewer, crate::ssr::origin().await, account.as_deref());
         store
             .audit(&viewer.scope.tenant_id, account, &who, change)
             .await?;
@@ -99,7 +99,11 @@ pub async fn deactivate_api_key(id: String) -> ConsoleResult<()> {
             old_value: Some(json!({"active": true})),
             new_value: Some(json!({"active": false, "prefix": key.prefix})),
         };
-        let who = Who::from_origin(&viewer.email, crate::ssr::origin().await);
+        let who = Who::viewer_in(
+            &viewer,
+            crate::ssr::origin().await,
+            key.account_id.as_deref(),
+        );
         store
             .audit(&viewer.scope.tenant_id, key.account_id, &who, change)
             .await?;

@@ -2,7 +2,7 @@
 //! in the actor's scope, on the same tamper-evident chain as everything else.
 
 use super::{new_id, AppendError, NewEvent, Store};
-use crate::model::{ActorType, AdminAction, EventDetail};
+use crate::model::{ActorType, AdminAction, EventDetail, Role, Viewer};
 use crate::ssr::Origin;
 use axum::http::HeaderMap;
 use std::net::SocketAddr;
@@ -54,6 +54,18 @@ impl Who {
             ip: origin.ip,
             user_agent: origin.user_agent,
         }
+    }
+
+    /// A signed-in viewer acting on something of `account`. A tenant admin's address
+    /// and user agent stay out of an account's records, which that account's admins
+    /// read (the README's promise); their own scope's records keep them.
+    pub fn viewer_in(viewer: &Viewer, origin: Origin, account: Option<&str>) -> Who {
+        let mut who = Who::from_origin(&viewer.email, origin);
+        if viewer.role == Role::TenantAdmin && account.is_some() {
+            who.ip = None;
+            who.user_agent = None;
+        }
+        who
     }
 
     /// The command line on the server itself.

@@ -506,7 +506,41 @@ async fn exports_follow_scope_and_are_audited(b: Backend) {
     );
 }
 
+/// A tenant admin acting on an account's key is audited in that account, where its
+/// admins see what happened but not the tenant admin's address or user agent.
+async fn a_tenant_admins_origin_stays_out_of_accounts(b: Backend) {
+    let w = world(b).await;
+    let (s, body) = w
+        .app
+        .call::<CreateApiKey>(Some(&w.tenant), &[("name", "gw"), ("account", "a1")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (s, body) = w
+        .app
+        .call::<CreateApiKey>(Some(&w.a1), &[("name", "own"), ("account", "a1")])
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let (_, body) = w
+        .app
+        .list(Some(&w.a1), json!({"kind": "admin_action"}))
+        .await;
+    let page: Value = serde_json::from_str(&body).expect("page");
+    let created: Vec<&Value> = page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event_name"] == "API key created")
+        .collect();
+    assert_eq!(created.len(), 2, "{body}");
+    for e in created {
+        let by_tenant_admin = e["actor"] == "tenant@t1.test";
+        // (The test client sends no user agent, so only the address can tell.)
+        assert_eq!(e["ip"].is_null(), by_tenant_admin, "{e}");
+    }
+}
+
 on_both_backends!(
+    a_tenant_admins_origin_stays_out_of_accounts,
     exports_follow_scope_and_are_audited,
     list_follows_scope,
     detail_by_id_is_not_found_outside_scope,
