@@ -6,7 +6,7 @@ use crate::config::{leptos_options, Config};
 use crate::seed::{self, DemoStream};
 use crate::AppState;
 use app::model::{Column, Condition, ConsoleQuery, EventKind, Op, Scope, TimePreset, TimeRange};
-use app::store::{Cursor, EventQuery, IndexerStats, NewEvent, Order, Store, WriterStats};
+use app::store::{EventQuery, IndexerStats, NewEvent, Order, Store, WriterStats};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -476,48 +476,30 @@ pub async fn run(
         },
         now,
     );
-    let (first, _) = store
+    // Live polls by arrival, as the console does: none new, then 100 new.
+    let head = store.chain_position(&hot.tenant_id).await?;
+    let poll = EventQuery {
+        order: Order::ChainAscending { after_seq: head },
+        limit: 100,
+        ..events_tab.clone()
+    };
+    report.live_poll_empty_ms = time_list(store, &hot, &poll, runs).await?;
+    let (page, _) = store
         .list(
             &hot,
             &EventQuery {
-                limit: 1,
+                limit: 101,
                 ..events_tab.clone()
             },
         )
         .await?;
-    let newest = first.first().map(|e| Cursor {
-        occurred_at: e.occurred_at.timestamp_millis(),
-        id: e.id.to_string(),
-    });
-    if let Some(newest) = newest {
+    if let Some(e) = page.last() {
         let poll = EventQuery {
-            order: Order::NewerThan(newest),
+            order: Order::ChainAscending { after_seq: e.seq },
             limit: 100,
             ..events_tab.clone()
         };
-        report.live_poll_empty_ms = time_list(store, &hot, &poll, runs).await?;
-        // 100 newer records: poll from the 101st newest.
-        let (page, _) = store
-            .list(
-                &hot,
-                &EventQuery {
-                    limit: 101,
-                    ..events_tab.clone()
-                },
-            )
-            .await?;
-        if let Some(e) = page.last() {
-            let from = Cursor {
-                occurred_at: e.occurred_at.timestamp_millis(),
-                id: e.id.to_string(),
-            };
-            let poll = EventQuery {
-                order: Order::NewerThan(from),
-                limit: 100,
-                ..events_tab.clone()
-            };
-            report.live_poll_100_ms = time_list(store, &hot, &poll, runs).await?;
-        }
+        report.live_poll_100_ms = time_list(store, &hot, &poll, runs).await?;
     }
     let usage_q = EventQuery::from_console(&ConsoleQuery::default(), now);
     let mut ms = Vec::new();

@@ -28,26 +28,23 @@ pub async fn list_records(query: ConsoleQuery, cursor: Option<String>) -> Consol
     .await
 }
 
-/// Live mode: the records the filters select that are newer than the newest row
-/// shown (its occurred-at in ms and id), newest first, at most 100.
+/// Live mode: the records the filters select that arrived after chain position
+/// `after_seq` (the page's `live_after_seq`), oldest first, at most 100; the page's
+/// `live_after_seq` says where to poll from next. By arrival, not by the time a sender
+/// claims: a record stamped ahead cannot hide newer ones.
 #[server(input = leptos::server_fn::codec::Json)]
-pub async fn poll_records(
-    query: ConsoleQuery,
-    after_ms: i64,
-    after_id: String,
-) -> ConsoleResult<EventPage> {
-    use crate::store::{Cursor, EventQuery, Order};
+pub async fn poll_records(query: ConsoleQuery, after_seq: i64) -> ConsoleResult<EventPage> {
+    use crate::store::{EventQuery, Order};
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
         check_search(&query)?;
-        let id = after_id
-            .parse::<uuid::Uuid>()
-            .map_err(|_| ConsoleError::invalid("after_id", "not a record id"))?;
+        if after_seq < 0 {
+            return Err(ConsoleError::invalid("after_seq", "0 or more"));
+        }
         let mut q = EventQuery::from_console(&query, chrono::Utc::now());
-        q.order = Order::NewerThan(Cursor {
-            occurred_at: after_ms,
-            id: id.to_string(),
-        });
+        // Every new record the filters select, whatever its claimed time.
+        q.latest_per_subject = false;
+        q.order = Order::ChainAscending { after_seq };
         q.limit = 100;
         Ok(store.console_page(&viewer.scope, &q).await?)
     })

@@ -35,4 +35,9 @@ pub struct EventPage {
     /// Jobs of this page with a cancel request on record.
     #[serde(default)]
     pub cancel_requested: Vec<String>,
+    /// Where Live mode polls from: the tenant's chain position before this page was
+    /// read, or after a poll the last record it returned. Live asks for what arrived
+    /// after it (by sequence, not by the time a sender claims).
+    #[serde(default)]
+    pub live_after_seq: i64,
 }

@@ -137,6 +137,9 @@ fn live_mode(
             return;
         }
         leptos::task::spawn_local(async move {
+            // Where to poll from: the chain position the page was read at, then the
+            // last record each poll returned.
+            let mut after_seq: Option<i64> = None;
             loop {
                 gloo_timers::future::TimeoutFuture::new(5_000).await;
                 if generation.try_get_value() != Some(mine) {
@@ -145,25 +148,36 @@ fn live_mode(
                 if document().hidden() {
                     continue;
                 }
-                let newest = live_rows
-                    .with_untracked(|r| r.first().cloned())
-                    .or_else(|| {
-                        page.get_untracked()
-                            .and_then(|p| p.ok())
-                            .and_then(|p| p.events.first().cloned())
-                    });
-                let (after_ms, after_id) = newest
-                    .map(|e| (e.occurred_at.timestamp_millis(), e.id.to_string()))
-                    .unwrap_or((0, uuid::Uuid::nil().to_string()));
-                if let Ok(p) = crate::api::poll_records(q.clone(), after_ms, after_id).await {
+                let Some(from) = after_seq.or_else(|| {
+                    page.get_untracked()
+                        .and_then(|p| p.ok())
+                        .map(|p| p.live_after_seq)
+                }) else {
+                    continue;
+                };
+                if let Ok(p) = crate::api::poll_records(q.clone(), from).await {
                     if generation.try_get_value() != Some(mine) {
                         break;
                     }
-                    let ids: HashSet<uuid::Uuid> = p.events.iter().map(|e| e.id).collect();
-                    fresh.set(ids);
+                    after_seq = Some(p.live_after_seq);
+                    // A record the page already shows (appended while it was read)
+                    // is not shown twice.
+                    let shown: HashSet<uuid::Uuid> = page
+                        .get_untracked()
+                        .and_then(|p| p.ok())
+                        .map(|p| p.events.iter().map(|e| e.id).collect())
+                        .unwrap_or_default();
+                    let mut new: Vec<Event> = p
+                        .events
+                        .into_iter()
+                        .rev() // polled oldest first; shown newest first
+                        .filter(|e| !shown.contains(&e.id))
+                        .collect();
+                    let ids: HashSet<uuid::Uuid> = new.iter().map(|e| e.id).collect();
+                    fresh.set(ids.clone());
                     let latest_only = q.kind == Some(crate::model::EventKind::Job);
                     live_rows.update(|rows| {
-                        let mut new = p.events;
+                        rows.retain(|r| !ids.contains(&r.id));
                         if latest_only {
                             // A job's newer state replaces its older live row.
                             let renewed: HashSet<String> = new
@@ -171,6 +185,8 @@ fn live_mode(
                                 .filter_map(|e| job_of(e).map(str::to_owned))
                                 .collect();
                             rows.retain(|r| job_of(r).is_none_or(|j| !renewed.contains(j)));
+                            let mut seen = HashSet::new();
+                            new.retain(|e| job_of(e).is_none_or(|j| seen.insert(j.to_owned())));
                         }
                         new.append(rows);
                         *rows = new;

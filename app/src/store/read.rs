@@ -19,13 +19,16 @@ impl Store {
     /// One page of the console: `list`, shown newest first, with the cursor of the next
     /// page and, on Jobs, which of its jobs have a cancel request.
     pub async fn console_page(&self, scope: &Scope, query: &EventQuery) -> StoreResult<EventPage> {
-        let (mut events, next) = self.list(scope, query).await?;
-        let next_cursor = match query.order {
-            Order::NewerThan(_) => {
-                events.reverse(); // polled oldest first; shown newest first
-                None
-            }
-            _ => next.map(|c| c.encode()),
+        // Read first: a record appended while the page is read is then polled again
+        // rather than missed (Live skips ids it already shows).
+        let head = match query.order {
+            Order::ChainAscending { after_seq } => after_seq,
+            _ => self.chain_position(&scope.tenant_id).await?,
+        };
+        let (events, next) = self.list(scope, query).await?;
+        let (next_cursor, live_after_seq) = match query.order {
+            Order::ChainAscending { .. } => (None, events.last().map_or(head, |e| e.seq)),
+            _ => (next.map(|c| c.encode()), head),
         };
         let cancel_requested = if query.kind == Some(EventKind::Job) {
             let ids: Vec<String> = events
@@ -43,7 +46,19 @@ impl Store {
             events,
             next_cursor,
             cancel_requested,
+            live_after_seq,
         })
+    }
+
+    /// The tenant's last chain position (0 before its first record).
+    pub async fn chain_position(&self, tenant_id: &str) -> StoreResult<i64> {
+        let seq: Option<i64> = with_read!(self, |pool| {
+            sqlx::query_scalar("SELECT seq FROM chain_heads WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(seq.unwrap_or(0))
     }
 
     /// One page of `scope`'s records. Returns the events and the cursor of the next page.

@@ -152,9 +152,11 @@ async fn live_poll_returns_only_newer_records(b: Backend) {
         .sign_in("tenant@t1.test", PASSWORD)
         .await
         .expect("session");
-    let newest = rows(&app, &c, json!({"kind": "system_event"})).await[0].clone();
-    let poll = |after: &Value| {
-        let body = json!({"query": {"kind": "system_event"}, "after_ms": chrono::DateTime::parse_from_rfc3339(after["occurred_at"].as_str().unwrap_or_default()).map(|t| t.timestamp_millis()).unwrap_or(0), "after_id": after["id"]});
+    let (_, page) = app.list(Some(&c), json!({"kind": "system_event"})).await;
+    let page: Value = serde_json::from_str(&page).expect("page");
+    let from = page["live_after_seq"].as_i64().expect("live_after_seq");
+    let poll = |after_seq: i64| {
+        let body = json!({"query": {"kind": "system_event"}, "after_seq": after_seq});
         let app = &app;
         let c = c.clone();
         async move {
@@ -168,21 +170,34 @@ async fn live_poll_returns_only_newer_records(b: Backend) {
                 .await
                 .expect("poll");
             let v: Value = r.json().await.expect("json");
-            v["events"].as_array().cloned().unwrap_or_default()
+            (
+                v["events"].as_array().cloned().unwrap_or_default(),
+                v["live_after_seq"].as_i64().unwrap_or(-1),
+            )
         }
     };
-    assert!(poll(&newest).await.is_empty(), "nothing new yet");
+    let (none, same) = poll(from).await;
+    assert!(none.is_empty(), "nothing new yet");
+    assert_eq!(same, from);
+    // A record stamped half an hour ahead does not hide the ones after it.
+    let ahead = (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339();
     app.post_events(&app.key, &json!([
-        {"kind":"system_event","account_id":"a1","type":"deploy.one","severity":"info","description":"x"},
-        {"kind":"system_event","account_id":"a1","type":"deploy.two","severity":"info","description":"y"},
+        {"kind":"system_event","account_id":"a1","type":"deploy.ahead","severity":"info","description":"x","occurred_at": ahead},
         {"kind":"job","account_id":"a1","job_id":"j9","status":"queued","agent":"a","job_type":"t"}
     ])).await;
-    let new = poll(&newest).await;
+    let (first, after_first) = poll(from).await;
+    assert_eq!(field(&first, "type"), ["deploy.ahead"]);
+    app.post_events(&app.key, &json!([
+        {"kind":"system_event","account_id":"a1","type":"deploy.two","severity":"info","description":"y"}
+    ])).await;
+    let (second, last) = poll(after_first).await;
     assert_eq!(
-        field(&new, "type"),
-        ["deploy.one", "deploy.two"],
-        "only this tab's kind, only newer"
+        field(&second, "type"),
+        ["deploy.two"],
+        "only this tab's kind, only what arrived since"
     );
+    assert!(last > after_first);
+    assert!(poll(last).await.0.is_empty());
 }
 
 async fn usage_sums_the_selection(b: Backend) {
