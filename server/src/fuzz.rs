@@ -91,7 +91,7 @@ pub fn run(inputs: u64, seed: u64) -> FuzzReport {
             }
             Ok(Err(e)) => {
                 report.refused += 1;
-                if e.field.is_empty() {
+                if e.field.is_empty() || e.field.ends_with('.') {
                     report.unnamed += 1;
                     report.fail(format!(
                         "unnamed refusal {e} of {}",

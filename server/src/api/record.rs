@@ -92,10 +92,17 @@ fn deserialize_at<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, 
         let message = e.into_inner().to_string();
         let field = match (path.as_str(), named_in(&message)) {
             // A missing or unknown field is reported at its object: name the field.
-            (".", Some(name)) => field_path(prefix, name),
+            (".", Some(name)) if !name.is_empty() => field_path(prefix, name),
             (".", None) if prefix.is_empty() => "body".to_owned(),
             (".", None) => prefix.to_owned(),
             (p, _) => field_path(prefix, p),
+        };
+        // A key serde cannot name (an empty one): the record itself.
+        let field = match field.strip_suffix('.') {
+            Some("") => "body".to_owned(),
+            Some(record) => record.to_owned(),
+            None if field.is_empty() => "body".to_owned(),
+            None => field,
         };
         FieldError::new(field, message)
     })
@@ -371,6 +378,10 @@ mod tests {
                 "[2].job_id",
             ),
             (json!({"account_id":"a"}), "[2].kind"),
+            (
+                json!({"kind":"system_event","account_id":"a","type":"t","severity":"info","description":"d","":1}),
+                "[2]",
+            ),
             (
                 json!({"kind":"ai_interaction","account_id":"a","action":"x","model":"m","dlp":"clean","occurred_at":"0000-01-01T00:00:00Z"}),
                 "[2].occurred_at",

@@ -43,11 +43,26 @@ impl Seg<'_> {
         match self {
             Seg::Root => "body".to_owned(),
             Seg::Index(i, Seg::Root) => format!("[{i}]"),
-            Seg::Key(k, Seg::Root) => (*k).to_owned(),
+            Seg::Key(k, Seg::Root) if plain(k) => (*k).to_owned(),
+            Seg::Key(k, Seg::Root) => quoted(k),
             Seg::Index(i, parent) => format!("{}[{i}]", parent.path()),
-            Seg::Key(k, parent) => format!("{}.{k}", parent.path()),
+            Seg::Key(k, parent) if plain(k) => format!("{}.{k}", parent.path()),
+            Seg::Key(k, parent) => format!("{}{}", parent.path(), quoted(k)),
         }
     }
+}
+
+/// Whether a key reads unambiguously after a `.` in a path.
+fn plain(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '.' | '[' | ']' | '"'))
+}
+
+/// `["key"]`, the key as a JSON string: for an empty key, or one a `.` path would garble.
+fn quoted(key: &str) -> String {
+    format!("[{}]", serde_json::to_string(key).unwrap_or_default())
 }
 
 #[derive(Clone, Copy)]
@@ -198,7 +213,10 @@ mod tests {
             (r#"{"model":"a","model":"b"}"#, "model"),
             (r#"[{"a":1},{"m":{"k":1,"k":2}}]"#, "[1].m.k"),
             (r#"[{},{"action":"a\u0000b"}]"#, "[1].action"),
-            (r#"{"meta":{"a\u0000":1}}"#, "meta.a\u{0}"),
+            (r#"{"meta":{"a\u0000":1}}"#, r#"meta["a\u0000"]"#),
+            (r#"{"":1,"":2}"#, r#"[""]"#),
+            (r#"{"a":{"x.y":[1,}}}"#, r#"a["x.y"][1]"#),
+            (r#"{"account_id":"a",""ccount_id":1}"#, r#"[""]"#),
             (r#"{"cost":1e400}"#, "cost"),
             (r#"[{"t":[1,2,}]"#, "[0].t[2]"),
             (r#"{"a":1} x"#, "body"),
