@@ -418,22 +418,25 @@ fn Builder(
             })
         });
     };
-    let rows = move || draft.get().into_iter().enumerate().collect::<Vec<_>>();
+    // The rows are redrawn from `draft` whenever it changes, in place, row by row: no
+    // keyed `For`, whose diffing costs the browser's WASM about 10 KB gzipped. So every
+    // edit goes through `draft`, and the selects and input take their values as
+    // properties, which in-place redraws (a removed row's place taken by the next) set
+    // even after the viewer changed them; the `selected` attributes pick a new row's.
+    let rows = move || draft.get().into_iter().enumerate();
     view! {
         <section class="builder" aria-label="Filter builder">
-            <For each=rows key=|(i, row)| (*i, row.clone()) let:item>
-                {
-                    let (i, (column, op, value)) = item;
+            {move || rows().map(|(i, (column, op, value))| {
                     view! {
                         <div class="builder-row">
                             {(i > 0).then(|| view! { <span class="join-word">{move || join.get().as_str().to_ascii_uppercase().into_any()}</span> })}
-                            <select aria-label="Column" on:change=move |ev| {
+                            <select aria-label="Column" prop:value=column.as_str() on:change=move |ev| {
                                 let c = event_target_value(&ev).parse().unwrap_or(first_column);
                                 draft.update(|d| d[i].0 = c);
                             }>
                                 {tab.builder().iter().map(|c| view! { <option value=c.as_str() selected=*c == column>{c.label()}</option> }).collect_view()}
                             </select>
-                            <select aria-label="Operator" on:change=move |ev| {
+                            <select aria-label="Operator" prop:value=op.as_str() on:change=move |ev| {
                                 let o = event_target_value(&ev).parse().unwrap_or(Op::Eq);
                                 draft.update(|d| d[i].1 = o);
                             }>
@@ -442,13 +445,12 @@ fn Builder(
                             </select>
                             <input type="text" aria-label="Value" prop:value=value on:input=move |ev| {
                                 let v = event_target_value(&ev);
-                                draft.update_untracked(|d| d[i].2 = v);
+                                draft.update(|d| d[i].2 = v);
                             }/>
                             <button type="button" class="icon" aria-label="Remove condition" on:click=move |_| draft.update(|d| { d.remove(i); })>"✕"</button>
                         </div>
                     }
-                }
-            </For>
+                }).collect_view().into_any()}
             <div class="builder-actions">
                 <button type="button" on:click=move |_| draft.update(|d| d.push((first_column, Op::Eq, String::new())))>"+ Add condition"</button>
                 <ShowIf when=Signal::derive(move || { draft.with(|d| d.len() > 1) })>
