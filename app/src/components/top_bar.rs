@@ -1,13 +1,13 @@
 //! The bar on top of every console page.
 
 use super::ViewerBadge;
-use crate::api::current_viewer;
+use crate::contexts::Console;
 use leptos::prelude::*;
 
-/// Brand, navigation, who is signed in, sign-out.
+/// Brand, navigation, who is signed in, sign-out. Mounted once by the console layout.
 #[component]
 pub fn TopBar() -> impl IntoView {
-    let viewer = crate::codec::resource(|| (), |_| current_viewer());
+    let viewer = Console::get().viewer;
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Vigil"</a>

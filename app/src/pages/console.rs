@@ -2,9 +2,10 @@
 //! Every filter lives in the URL, so a link reproduces the view and back/forward work.
 
 use super::tabs::{choices, Tab};
-use crate::api::{list_records, my_accounts, CancelJob};
+use crate::api::{list_records, CancelJob};
 use crate::components::IntoAnyInner;
-use crate::components::{PostForm, ShowIf, TopBar};
+use crate::components::{PostForm, ShowIf};
+use crate::contexts::Console;
 use crate::model::{
     when, Column, Condition, ConsoleQuery, Event, EventDetail, EventPage, JobStatus, Join, Op,
     Role, TimePreset,
@@ -86,7 +87,6 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
     live_mode(query, live, page, live_rows, fresh, refreshed);
 
     view! {
-        <TopBar/>
         <nav class="tabs" aria-label="Console tabs">
             {Tab::ALL
                 .iter()
@@ -351,8 +351,7 @@ fn AccountSelect(
     query: Memo<ConsoleQuery>,
     update: StoredValue<impl Fn(&dyn Fn(&mut ConsoleQuery)) + Send + Sync + 'static>,
 ) -> impl IntoView {
-    let viewer = crate::codec::resource(|| (), |_| crate::api::current_viewer());
-    let accounts = crate::codec::resource(|| (), |_| my_accounts());
+    let Console { viewer, accounts } = Console::get();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
