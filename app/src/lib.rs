@@ -5,11 +5,14 @@
 //! type-erased view, reactive child and `Suspend` output type gets its own copy of the
 //! rendering and hydration code. So reactive children (`{move || …}`) and `Suspend`s end
 //! in `.into_any()`, sharing one type, and `into_any_inner()` erases the element a
-//! `view!` built rather than its `View` wrapper.
+//! `view!` built rather than its `View` wrapper. Lists are redrawn unkeyed (a reactive
+//! child of `collect_view()`), not with `For`: its keyed diffing (with a hash map)
+//! costs about 10 KB gzipped.
 
 pub mod api;
 pub mod codec;
 pub mod components;
+pub mod contexts;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -19,13 +22,14 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod webhook;
 
+use components::ConsoleLayout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
 };
-use pages::{console::TabPage, tabs::Tab};
+use pages::{console::TabPage, detail::DetailPage, keys::KeysPage, login::LoginPage, tabs::Tab};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,6 +50,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// A route's view as a `fn` pointer: one type for every route, so the router's code
+/// for a route's view is compiled once for them all rather than once per route (each
+/// closure or component is a type of its own).
+fn page(view: fn() -> AnyView) -> fn() -> AnyView {
+    view
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -60,18 +71,21 @@ pub fn App() -> impl IntoView {
         <Title text="Vigil audit log"/>
         <Router>
             <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                // Async: the whole page, data included, is in the first HTML response,
-                // so it reads right without JavaScript (and for curl).
-                <Route path=StaticSegment("") view=|| view! { <TabPage tab=Tab::All/> } ssr=SsrMode::Async/>
-                <Route path=StaticSegment("jobs") view=|| view! { <TabPage tab=Tab::Jobs/> } ssr=SsrMode::Async/>
-                <Route path=StaticSegment("threads") view=|| view! { <TabPage tab=Tab::Threads/> } ssr=SsrMode::Async/>
-                <Route path=StaticSegment("events") view=|| view! { <TabPage tab=Tab::Events/> } ssr=SsrMode::Async/>
-                <Route path=StaticSegment("ai") view=|| view! { <TabPage tab=Tab::Ai/> } ssr=SsrMode::Async/>
-                <Route path=StaticSegment("admin") view=|| view! { <TabPage tab=Tab::Admin/> } ssr=SsrMode::Async/>
-                <Route path=StaticSegment("usage") view=|| view! { <TabPage tab=Tab::Usage/> } ssr=SsrMode::Async/>
-                <Route path=(StaticSegment("records"), ParamSegment("id")) view=pages::detail::DetailPage ssr=SsrMode::Async/>
-                <Route path=StaticSegment("keys") view=pages::keys::KeysPage ssr=SsrMode::Async/>
-                <Route path=StaticSegment("login") view=pages::login::LoginPage/>
+                // Every console page under one layout: the top bar, the viewer and their
+                // accounts, once. Async: the whole page, data included, is in the first
+                // HTML response, so it reads right without JavaScript (and for curl).
+                <ParentRoute path=StaticSegment("") view=page(|| view! { <ConsoleLayout/> }.into_any()) ssr=SsrMode::Async>
+                    <Route path=StaticSegment("") view=page(|| view! { <TabPage tab=Tab::All/> }.into_any())/>
+                    <Route path=StaticSegment("jobs") view=page(|| view! { <TabPage tab=Tab::Jobs/> }.into_any())/>
+                    <Route path=StaticSegment("threads") view=page(|| view! { <TabPage tab=Tab::Threads/> }.into_any())/>
+                    <Route path=StaticSegment("events") view=page(|| view! { <TabPage tab=Tab::Events/> }.into_any())/>
+                    <Route path=StaticSegment("ai") view=page(|| view! { <TabPage tab=Tab::Ai/> }.into_any())/>
+                    <Route path=StaticSegment("admin") view=page(|| view! { <TabPage tab=Tab::Admin/> }.into_any())/>
+                    <Route path=StaticSegment("usage") view=page(|| view! { <TabPage tab=Tab::Usage/> }.into_any())/>
+                    <Route path=(StaticSegment("records"), ParamSegment("id")) view=page(|| view! { <DetailPage/> }.into_any())/>
+                    <Route path=StaticSegment("keys") view=page(|| view! { <KeysPage/> }.into_any())/>
+                </ParentRoute>
+                <Route path=StaticSegment("login") view=page(|| view! { <LoginPage/> }.into_any())/>
             </Routes>
         </Router>
     }

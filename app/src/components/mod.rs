@@ -1,128 +1,15 @@
-//! Pieces shared by the console pages.
+//! Pieces shared by the console pages, one file each.
 
-use crate::api::current_viewer;
-use crate::model::Viewer;
-use leptos::prelude::*;
-use leptos::server_fn::codec::{Json, PostUrl};
-use leptos::server_fn::{Http, ServerFn};
+mod into_any_inner;
+mod layout;
+mod post_form;
+mod show_if;
+mod top_bar;
+mod viewer_badge;
 
-/// The bar on every console page: brand, navigation, who is signed in, sign-out.
-#[component]
-pub fn TopBar() -> impl IntoView {
-    let viewer = crate::codec::resource(|| (), |_| current_viewer());
-    view! {
-        <header class="topbar">
-            <a class="brand" href="/">"Vigil"</a>
-            <nav class="topnav" aria-label="Console">
-                <a href="/">"Records"</a>
-                <a href="/keys">"API keys"</a>
-            </nav>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    viewer.await.ok().flatten().map(|v| view! { <ViewerBadge viewer=v/> }).into_any()
-                })}
-            </Transition>
-        </header>
-    }
-}
-
-#[component]
-fn ViewerBadge(viewer: Viewer) -> impl IntoView {
-    view! {
-        <div class="viewer">
-            <span class="viewer-email">{viewer.email}</span>
-            <span class="viewer-scope">{viewer.tenant_name} " · " {viewer.role.as_str()}</span>
-            <form method="post" action="/auth/logout">
-                <button type="submit" class="link-button">"Sign out"</button>
-            </form>
-        </div>
-    }
-}
-
-/// A server action's input from a lookup of the form's fields by name; `Err` names a
-/// missing field.
-pub type FormInput<S> = fn(&dyn Fn(&'static str) -> Option<String>) -> Result<S, &'static str>;
-
-/// A form for a server action. Without JavaScript the browser posts it to the server
-/// function's URL, as with `ActionForm`; once hydrated, a submit dispatches the action
-/// with the input `input` builds from the form's fields. The fields are read by name
-/// rather than through `ActionForm`'s query-string deserializer, which is sizeable in
-/// the browser's WASM.
-#[component]
-pub fn PostForm<S>(
-    action: ServerAction<S>,
-    input: FormInput<S>,
-    #[prop(optional)] class: Option<&'static str>,
-    children: Children,
-) -> impl IntoView
-where
-    S: ServerFn<Protocol = Http<PostUrl, Json>> + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
-    S::Error: FromServerFnError + Send + Sync + 'static,
-{
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        if ev.default_prevented() {
-            return;
-        }
-        ev.prevent_default();
-        match form_input(&ev, input) {
-            Ok(value) => {
-                action.dispatch(value);
-            }
-            // As `ActionForm` reports fields it cannot read.
-            Err(message) => {
-                action.value().set(Some(Err(S::Error::from_server_fn_error(
-                    ServerFnErrorErr::Serialization(message),
-                ))));
-                action.version().update(|n| *n += 1);
-            }
-        }
-    };
-    view! {
-        <form action=S::url() method="post" class=class on:submit=on_submit>
-            {children()}
-        </form>
-    }
-}
-
-#[cfg(feature = "hydrate")]
-fn form_input<S>(ev: &leptos::ev::SubmitEvent, input: FormInput<S>) -> Result<S, String> {
-    use leptos::wasm_bindgen::JsCast;
-    let data = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-        .and_then(|form| web_sys::FormData::new_with_form(&form).ok())
-        .ok_or_else(|| "Could not find <form> connected to event.".to_owned())?;
-    input(&|name| data.get(name).as_string())
-        .map_err(|name| format!("Deserialization error: Custom(\"missing field `{name}`\")"))
-}
-
-/// Submit events fire only in the browser.
-#[cfg(not(feature = "hydrate"))]
-fn form_input<S>(_: &leptos::ev::SubmitEvent, _: FormInput<S>) -> Result<S, String> {
-    Err("no form in the server".to_owned())
-}
-
-/// Type-erases the element or fragment a `view!` built. The macro wraps its result in
-/// `View`, a distinct type for every element type, and each type erased carries its own
-/// copy of the rendering and hydration code; erasing the unwrapped element shares that
-/// code with the same element erased elsewhere. (`View` only adds hot-reload markers in
-/// debug builds.)
-pub trait IntoAnyInner {
-    fn into_any_inner(self) -> AnyView;
-}
-
-impl<T: IntoAny> IntoAnyInner for View<T> {
-    fn into_any_inner(self) -> AnyView {
-        self.into_inner().into_any()
-    }
-}
-
-/// `Show` with one type for every use: Leptos' `Show` is generic over its condition and
-/// its children, so each use compiled its own copy. As with `Show`, the children are
-/// built again only when the condition changes.
-#[component]
-pub fn ShowIf(when: Signal<bool>, children: ChildrenFn) -> impl IntoView {
-    let shown = Memo::new(move |_| when.get());
-    view! { {move || shown.get().then(|| children()).into_any()} }
-}
+pub use into_any_inner::IntoAnyInner;
+pub use layout::ConsoleLayout;
+pub use post_form::{FormInput, PostForm};
+pub use show_if::ShowIf;
+pub use top_bar::TopBar;
+pub use viewer_badge::ViewerBadge;

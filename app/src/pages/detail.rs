@@ -2,7 +2,6 @@
 
 use super::drawer::record_or_reason;
 use crate::api::event_detail;
-use crate::components::TopBar;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -12,7 +11,6 @@ pub fn DetailPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let record = crate::codec::resource(id, event_detail);
     view! {
-        <TopBar/>
         <main class="content">
             <a class="back" href="/">"← All records"</a>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

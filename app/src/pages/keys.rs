@@ -1,8 +1,8 @@
 //! Ingest API keys within the viewer's reach: create (shown once), list, deactivate.
 
-use crate::api::{list_api_keys, my_accounts, CreateApiKey, DeactivateApiKey};
-use crate::components::IntoAnyInner;
-use crate::components::{PostForm, TopBar};
+use crate::api::{list_api_keys, CreateApiKey, DeactivateApiKey};
+use crate::components::{IntoAnyInner, PostForm};
+use crate::contexts::Console;
 use crate::model::{when, ApiKeyInfo};
 use leptos::prelude::*;
 
@@ -15,10 +15,9 @@ pub fn KeysPage() -> impl IntoView {
         move || (create.version().get(), deactivate.version().get()),
         |_| list_api_keys(),
     );
-    let accounts = crate::codec::resource(|| (), |_| my_accounts());
+    let accounts = Console::get().accounts;
 
     view! {
-        <TopBar/>
         <main class="content narrow">
             <h1>"API keys"</h1>
             <p class="muted">"Keys let your platform send records to POST /api/v1/events. A key is shown once, when it is created."</p>

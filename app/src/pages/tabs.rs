@@ -1,5 +1,6 @@
 //! The console's tabs: which kind each shows, its columns, quick filters and search.
 
+use super::console::columns::{self, Columns};
 use crate::model::{Column, EventKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,48 +74,16 @@ impl Tab {
         }
     }
 
-    pub const fn headers(self) -> &'static [&'static str] {
+    /// The tab's table: its columns, each a header and the cell drawn under it.
+    pub fn columns(self) -> &'static dyn Columns {
         match self {
-            Tab::All => &["Time", "Kind", "Account", "Actor", "What"],
-            Tab::Jobs => &[
-                "Status",
-                "Job",
-                "Agent",
-                "Model",
-                "Type",
-                "Tokens",
-                "Evaluator",
-                "Time",
-                "",
-            ],
-            Tab::Threads => &[
-                "Source",
-                "Type",
-                "Agent",
-                "Messages",
-                "Latest message",
-                "Time",
-            ],
-            Tab::Events => &["Type", "Severity", "Description", "Agent", "Time"],
-            Tab::Ai => &[
-                "User", "Action", "Resource", "Model", "Tokens", "Cost", "DLP", "IP", "Time",
-            ],
-            Tab::Admin => &[
-                "Event",
-                "Category",
-                "User",
-                "Date and time",
-                "Description",
-                "IP",
-            ],
-            Tab::Usage => &[
-                "Time",
-                "Actor",
-                "AI worker",
-                "Executions",
-                "Credits",
-                "Balance after",
-            ],
+            Tab::All => &columns::ALL,
+            Tab::Jobs => &columns::JOBS,
+            Tab::Threads => &columns::THREADS,
+            Tab::Events => &columns::EVENTS,
+            Tab::Ai => &columns::AI,
+            Tab::Admin => &columns::ADMIN,
+            Tab::Usage => &columns::USAGE,
         }
     }
 
