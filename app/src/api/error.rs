@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum ConsoleError {
     /// 400: the request's `field` cannot be used as given.
-    #[error("{message}")]
+    #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
     /// 401: no live session.
     #[error("you are signed out: sign in again")]

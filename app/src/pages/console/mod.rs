@@ -41,9 +41,16 @@ fn job_of(e: &Event) -> Option<&str> {
 }
 
 /// A failed page's reason as the viewer should read it: the server's own words when it
-/// refused the query (a search too short, a stale cursor).
+/// refused the query (a search too short, a stale cursor), or what to do next.
 fn error_text(e: ConsoleError) -> String {
-    e.to_string()
+    match e {
+        ConsoleError::SignedOut => "Your session has ended: sign in again.".into(),
+        ConsoleError::NotFound => "Not found, or not visible to you.".into(),
+        ConsoleError::Unavailable => {
+            "The audit store is unavailable right now; try again in a moment.".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 #[component]
