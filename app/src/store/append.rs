@@ -4,7 +4,6 @@
 //! writer.rs (the checks in check.rs, the usage sums in rollup.rs).
 
 use super::row::EventRow;
-use super::writer::Work;
 use super::{to_ms, Store, StoreError};
 use crate::model::{ActorType, EventDetail};
 use chrono::{DateTime, Utc};
@@ -65,6 +64,15 @@ struct Pending {
     ids: Vec<Uuid>,
     rows: Vec<EventRow>,
     reply: oneshot::Sender<Reply>,
+}
+
+/// One request's records, as the writer takes them: the rows are sealed in place, and
+/// sealed again if the group is retried (see `Store::commit_group`).
+pub(super) struct Work {
+    pub tenant_id: String,
+    /// The records' ids, as `rows` holds them in text.
+    pub ids: Vec<Uuid>,
+    pub rows: Vec<EventRow>,
 }
 
 /// The queue of appends waiting for the writer, and the writer itself.

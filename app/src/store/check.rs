@@ -3,7 +3,7 @@
 
 use super::append::{AppendError, AppendOutcome};
 use super::row::{EventRow, GENESIS};
-use super::writer::{on_tx, WriteTx, INSERT_CHUNK};
+use super::tx::{on_tx, WriteTx, INSERT_CHUNK};
 use super::Dialect;
 use sqlx::QueryBuilder;
 use std::collections::{HashMap, HashSet};

@@ -7,8 +7,10 @@
 //!
 //! By concern: the query (query.rs) and the page SQL it becomes (sql.rs); searches
 //! (search.rs plans them, search_sql.rs and head_prefix.rs write their SQL, planner.rs
-//! holds PostgreSQL's planner settings); reads (read.rs); appends (append.rs queues
-//! them, writer.rs commits a group in steps, check.rs and rollup.rs are two of them).
+//! holds PostgreSQL's planner settings, narrow.rs what a search narrows a page by);
+//! reads (read.rs); appends (append.rs queues them, writer.rs commits a group in steps
+//! on tx.rs's transaction, check.rs and rollup.rs are two of them); ingest keys
+//! (keys.rs), users and sessions (identity.rs).
 
 mod append;
 pub mod audit;
@@ -18,6 +20,8 @@ mod dialect;
 mod head_prefix;
 mod identity;
 mod jobs;
+mod keys;
+mod narrow;
 mod planner;
 mod query;
 mod read;
@@ -30,13 +34,15 @@ pub mod secret;
 mod settings;
 pub use settings::ControlWebhook;
 mod sql;
+mod tx;
 mod usage;
 mod writer;
 
 pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
 pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
-pub use identity::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError, NewUser, UserLogin};
+pub use identity::{NewUser, UserLogin};
+pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use query::{Cursor, EventQuery, Order};
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use search_file::{database_files, IndexerStats};

@@ -2,8 +2,8 @@
 //! the read transactions that carry them (`SET LOCAL`). SQLite needs none: its plans
 //! are steered in the SQL itself (`NOT INDEXED`, see sql.rs).
 
+use super::narrow::Narrow;
 use super::query::EventQuery;
-use super::search::Narrow;
 use sqlx::QueryBuilder;
 
 /// Planner settings under which PostgreSQL may only use bitmap scans: a rare term's few

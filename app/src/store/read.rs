@@ -1,10 +1,11 @@
 //! Reading records back: the console's pages, exports, Live polls, one record by id,
 //! and the plan of a page (for the bench).
 
+use super::narrow::Narrow;
 use super::planner::{pg_settings, planned};
 use super::query::{Cursor, EventQuery, Order};
 use super::row::{EventRow, ExportRow, PageRow};
-use super::search::{explained, Narrow};
+use super::search::explained;
 use super::sql::push_page;
 use super::{with_read, Backend, Store, StoreError, StoreResult};
 use crate::model::{Event, EventDetail, EventKind, EventPage, Scope};

@@ -2,7 +2,7 @@
 //! per account, kind and dimension, which the Usage tab reads (see usage.rs).
 
 use super::row::EventRow;
-use super::writer::{on_tx, WriteTx, INSERT_CHUNK};
+use super::tx::{on_tx, WriteTx, INSERT_CHUNK};
 use super::Dialect;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;

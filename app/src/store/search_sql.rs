@@ -2,7 +2,7 @@
 //! search index hands out (SQLite's FTS5 tables, PostgreSQL's trigram indexes, the job
 //! heads' prefix indexes). Which of them a page uses is decided in search.rs.
 
-use super::search::Candidates;
+use super::narrow::Candidates;
 use super::Dialect;
 use crate::model::EventKind;
 use sqlx::QueryBuilder;

@@ -3,8 +3,8 @@
 //! search_sql.rs; which candidates and window it uses, from search.rs.
 
 use super::head_prefix::{push_head_prefix, PrefixRange};
+use super::narrow::{Candidates, Narrow};
 use super::query::{EventQuery, Order};
-use super::search::{Candidates, Narrow};
 use super::search_sql::{like_pattern, push_like_any, push_search_candidates, search_columns};
 use super::{to_ms, Dialect};
 use crate::model::{Column, Condition, Join, Op, Scope};

@@ -3,75 +3,15 @@
 //! fails leaves the others whole; then the rows, the chain heads, each job's newest
 //! record and the usage roll-ups (rollup.rs) are written, and the group commits.
 
-use super::append::{Reply, WriterStats};
+use super::append::{Reply, Work, WriterStats};
 use super::check::{check, load_head, Head};
 use super::rollup::add_rollups;
 use super::row::{EventRow, COLUMNS};
+use super::tx::{on_tx, WriteTx, INSERT_CHUNK};
 use super::{with_write, Dialect, Store, StoreError};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use std::time::Instant;
-use uuid::Uuid;
-
-/// Rows per INSERT: 25 columns × 1,000 stays under both backends' bind limits (32,766
-/// and 65,535). Fewer, bigger statements: each one is a round trip between the writer's
-/// task and its database thread.
-pub(super) const INSERT_CHUNK: usize = 1000;
-
-/// The writer's transaction, on either database.
-pub(super) enum WriteTx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-}
-
-/// Expands `$body` once per database with `$conn` bound to the transaction's
-/// connection (as `with_read!` does with pools), so a step's SQL is written once and
-/// type-checked against both drivers.
-macro_rules! on_tx {
-    ($tx:expr, |$conn:ident| $body:expr) => {
-        match $tx {
-            $crate::store::writer::WriteTx::Sqlite(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-            $crate::store::writer::WriteTx::Postgres(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-        }
-    };
-}
-pub(super) use on_tx;
-
-impl From<sqlx::Transaction<'static, sqlx::Sqlite>> for WriteTx {
-    fn from(tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Self {
-        WriteTx::Sqlite(tx)
-    }
-}
-
-impl From<sqlx::Transaction<'static, sqlx::Postgres>> for WriteTx {
-    fn from(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Self {
-        WriteTx::Postgres(tx)
-    }
-}
-
-impl WriteTx {
-    async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            WriteTx::Sqlite(tx) => tx.commit().await,
-            WriteTx::Postgres(tx) => tx.commit().await,
-        }
-    }
-}
-
-/// One request's records, as the writer takes them: the rows are sealed in place, and
-/// sealed again if the group is retried (see `Store::commit_group`).
-pub(super) struct Work {
-    pub tenant_id: String,
-    /// The records' ids, as `rows` holds them in text.
-    pub ids: Vec<Uuid>,
-    pub rows: Vec<EventRow>,
-}
 
 impl Store {
     /// One transaction for the whole group.
