@@ -5,8 +5,8 @@
 use super::push_page;
 use crate::model::{Column, Condition, EventKind, Join, Op, Scope};
 use crate::store::head_prefix::{push_heads_count, PrefixRange};
-use crate::store::query::{Cursor, EventQuery, Order};
 use crate::store::narrow::{Candidates, Narrow};
+use crate::store::query::{Cursor, EventQuery, Order};
 use crate::store::search_sql::push_match_count;
 use crate::store::Dialect::{self, Postgres as PG, Sqlite as LITE};
 use sqlx::QueryBuilder;
