@@ -71,7 +71,8 @@ async fn sign_in(
     form: LoginForm,
 ) -> anyhow::Result<Response> {
     let email = form.email.trim().to_lowercase();
-    if !state.throttle.allow(peer.ip(), &email) {
+    let started = std::time::Instant::now();
+    if !state.throttle.allow(peer.ip(), &email, started) {
         tracing::warn!(%email, ip = %peer.ip(), "sign-in throttled");
         return Ok(Redirect::to("/login?error=throttled").into_response());
     }
@@ -98,6 +99,9 @@ async fn sign_in(
     let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
         .await
         .unwrap_or(false);
+    if !ok {
+        state.throttle.failed(peer.ip(), &email, started);
+    }
     let Some(user) = user else {
         tracing::info!(%email, "sign-in failed: unknown or disabled user");
         return Ok(Redirect::to("/login?error=invalid").into_response());

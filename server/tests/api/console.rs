@@ -183,7 +183,8 @@ async fn concurrent_guesses_cannot_pass_the_lock(b: Backend) {
     assert!(failed <= 5, "{failed} guesses were checked");
 }
 
-/// An address may try 20 sign-ins a minute and an email 10, whoever sends them.
+/// After 10 failed sign-ins for one email in a minute, whoever sends them, further
+/// attempts are refused for the rest of the minute.
 async fn sign_ins_are_throttled(b: Backend) {
     let app = spawn_app(b).await;
     let mut throttled = 0;
