@@ -37,9 +37,9 @@ cargo leptos build --release
 wasm=target/site/pkg/vigil.wasm
 echo "hydrate WASM: $(stat -c %s "$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzip"
 # Size guard: the gzipped hydrate WASM may not grow past what it was cut down to
-# (391,214 bytes gzip -9: erase_components, no strftime, no serde_qs deserializer, one
-# decoder per type, and one view type per Suspend, reactive child and Show; goal was
-# 400,000).
+# (erase_components, no strftime, no serde_qs deserializer, one decoder per type, one
+# view type per Suspend, reactive child and Show, no keyed For; figures in
+# BENCHMARKS.md).
 wasm_gzip=$(gzip -9c "$wasm" | wc -c)
 wasm_gzip_limit=$((383 * 1024))
 if [ "$wasm_gzip" -gt "$wasm_gzip_limit" ]; then
