@@ -120,16 +120,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             let key = store
                 .create_api_key(&tenant, account.as_deref(), &name)
                 .await?;
-            let change = Change {
-                action: "create",
-                resource_type: "api_key",
-                resource_id: Some(key.id.clone()),
-                event_name: "API key created",
-                old_value: None,
-                new_value: Some(
-                    serde_json::json!({"prefix": key.prefix, "name": name, "account_id": account}),
-                ),
-            };
+            let change = Change::api_key_created(&key, &name, account.as_deref());
             store
                 .audit(&tenant, account.clone(), &Who::cli(), change)
                 .await?;

@@ -22,7 +22,6 @@ pub async fn create_api_key(name: String, account: String) -> ConsoleResult<NewK
     use crate::model::Role;
     use crate::store::audit::{Change, Who};
     use crate::store::KeyError;
-    use serde_json::json;
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
         let account = Some(account).filter(|a| !a.is_empty());
@@ -52,14 +51,7 @@ pub async fn create_api_key(name: String, account: String) -> ConsoleResult<NewK
                 KeyError::NoTenant | KeyError::NoAccount => ConsoleError::NotFound,
                 KeyError::Store(e) => e.into(),
             })?;
-        let change = Change {
-            action: "create",
-            resource_type: "api_key",
-            resource_id: Some(key.id.clone()),
-            event_name: "API key created",
-            old_value: None,
-            new_value: Some(json!({"prefix": key.prefix, "name": name, "account_id": account})),
-        };
+        let change = Change::api_key_created(&key, &name, account.as_deref());
         let who = Who::viewer_in(&viewer, crate::ssr::origin().await, account.as_deref());
         store
             .audit(&viewer.scope.tenant_id, account, &who, change)

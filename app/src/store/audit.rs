@@ -89,6 +89,22 @@ pub struct Change<'a> {
     pub new_value: Option<serde_json::Value>,
 }
 
+impl Change<'static> {
+    /// "API key created", from the console or the command line alike.
+    pub fn api_key_created(key: &super::CreatedKey, name: &str, account: Option<&str>) -> Self {
+        Change {
+            action: "create",
+            resource_type: "api_key",
+            resource_id: Some(key.id.clone()),
+            event_name: "API key created",
+            old_value: None,
+            new_value: Some(
+                serde_json::json!({"prefix": key.prefix, "name": name, "account_id": account}),
+            ),
+        }
+    }
+}
+
 impl Store {
     /// Appends one admin action; callers fail the action when this fails, so nothing
     /// audited goes unrecorded.
