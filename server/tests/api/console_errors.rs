@@ -72,6 +72,12 @@ async fn no_session_is_401(b: Backend) {
     assert_eq!(error_of(&body), ConsoleError::SignedOut);
     let (status, body) = app.call::<JobHistory>(None, &[("job_id", "job_1")]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    // The console's export download says so in its own words, not the API key's.
+    let r = app.page("/export?format=csv", None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("not signed in"), "{body}");
+    assert!(!body.contains("API key"), "{body}");
 }
 
 async fn missing_or_out_of_scope_is_404(b: Backend) {
