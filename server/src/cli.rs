@@ -7,10 +7,7 @@ use std::net::SocketAddr;
 #[command(
     name = "vigil",
     version,
-    about = "Vigil: the audit log for AI platforms",
-    // A bare `vigil` serves: its serve options (and their environment variables) are
-    // read at the top level too.
-    args_conflicts_with_subcommands = true
+    about = "Vigil: the audit log for AI platforms"
 )]
 pub struct Cli {
     /// sqlite:PATH (embedded, the default) or postgres://USER@HOST:PORT/DB
@@ -23,14 +20,28 @@ pub struct Cli {
     pub database_url: String,
     #[command(subcommand)]
     pub command: Option<Command>,
-    #[command(flatten)]
-    pub serve: ServeArgs,
 }
 
 impl Cli {
-    /// The subcommand, `serve` when none was given.
-    pub fn command(self) -> Command {
-        self.command.unwrap_or(Command::Serve(self.serve))
+    /// Parses the command line; a bare `vigil` is `vigil serve`, read by clap like any
+    /// other, so serve's environment variables (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`,
+    /// `VIGIL_SECURE_COOKIES`, …) apply to it too.
+    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+        let cli = Cli::try_parse_from(&args)?;
+        if cli.command.is_some() {
+            return Ok(cli);
+        }
+        Cli::try_parse_from(args.into_iter().chain(["serve".into()]))
+    }
+
+    /// The subcommand (`parse_args` made a bare `vigil` into `serve`).
+    pub fn command(self) -> Option<Command> {
+        self.command
     }
 }
 
@@ -148,18 +159,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bare_vigil_serves_with_its_options() {
-        let cli = Cli::try_parse_from(["vigil", "--addr", "127.0.0.1:4000", "--secure-cookies"])
-            .expect("parses");
-        let Command::Serve(args) = cli.command() else {
+    fn a_bare_vigil_serves_with_its_environment() {
+        // Only this test reads VIGIL_SECURE_COOKIES.
+        std::env::set_var("VIGIL_SECURE_COOKIES", "true");
+        let cli = Cli::parse_args(["vigil", "--database-url", "sqlite:x.db"]).expect("parses");
+        std::env::remove_var("VIGIL_SECURE_COOKIES");
+        assert_eq!(cli.database_url, "sqlite:x.db");
+        let Some(Command::Serve(args)) = cli.command() else {
             panic!("serve is the default");
         };
-        assert_eq!(args.addr, SocketAddr::from(([127, 0, 0, 1], 4000)));
-        assert!(args.secure_cookies);
+        assert!(args.secure_cookies, "read from the environment");
         assert_eq!(args.site_root, "target/site");
-        let cli =
-            Cli::try_parse_from(["vigil", "serve", "--addr", "127.0.0.1:4001"]).expect("parses");
-        let Command::Serve(args) = cli.command() else {
+        // The database URL still goes before any subcommand.
+        let cli = Cli::parse_args([
+            "vigil",
+            "--database-url",
+            "sqlite:y.db",
+            "bench",
+            "--runs",
+            "3",
+        ])
+        .expect("parses");
+        assert!(matches!(
+            cli.command(),
+            Some(Command::Bench { runs: 3, .. })
+        ));
+        let cli = Cli::parse_args(["vigil", "serve", "--addr", "127.0.0.1:4001"]).expect("parses");
+        let Some(Command::Serve(args)) = cli.command() else {
             panic!("serve");
         };
         assert_eq!(args.addr.port(), 4001);

@@ -4,7 +4,6 @@ use anyhow::Context;
 use app::model::Role;
 use app::store::audit::{Change, Who};
 use app::store::{NewUser, Store};
-use clap::Parser;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
@@ -20,9 +19,11 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
-    let cli = Cli::parse();
+    let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let database_url = cli.database_url.clone();
-    let command = cli.command();
+    let Some(command) = cli.command() else {
+        anyhow::bail!("no command: `vigil serve` is the default");
+    };
     if let Command::Fuzz { inputs, seed } = command {
         return fuzz(inputs, seed);
     }
