@@ -492,7 +492,7 @@ impl Generator<'_> {
                     ("invite", "user", "User invited"),
                     ("update", "model", "Default model changed"),
                     ("login", "user", "User signed in"),
-                    ("export", "audit_log", "Audit log exported"),
+                    ("export", "report", "Activity report exported"),
                 ]);
                 let (old, new) = match resource_type {
                     "settings" => (

@@ -7,17 +7,16 @@ use crate::ssr::Origin;
 use axum::http::HeaderMap;
 use std::net::SocketAddr;
 
-/// The event names Vigil writes about itself (sign-ins, keys, users, exports, cancel
-/// requests). An ingest key may not write them, so a record that carries one was
-/// written by Vigil (compared without case or surrounding space).
+/// The event names of the records only Vigil writes: its console's sign-ins, its
+/// exports and its cancel requests. An ingest key may not write them, so a record that
+/// carries one was written by Vigil (compared without case or surrounding space).
+/// Names a platform also uses of its own things ("API key created", "User created")
+/// are told apart by the record's provenance, not reserved.
 pub const RESERVED_EVENT_NAMES: &[&str] = &[
     "Signed in",
     "Signed out",
     "Sign-in failed",
     "Sign-in refused: locked",
-    "API key created",
-    "API key deactivated",
-    "User created",
     "Audit log exported",
     "Job cancel requested",
 ];
