@@ -18,6 +18,10 @@ pub struct Cli {
         default_value = "sqlite:vigil.db"
     )]
     pub database_url: String,
+    /// Do not run the migrations at start (PostgreSQL, serving as a role that may only
+    /// read and insert: the owner runs `vigil migrate`).
+    #[arg(long, global = true, env = "VIGIL_NO_MIGRATE")]
+    pub no_migrate: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -98,6 +102,12 @@ pub enum Command {
         inputs: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Run the migrations (as the database's owner), and optionally grant a serving role
+    /// what it needs and nothing more (PostgreSQL).
+    Migrate {
+        #[arg(long)]
+        grant: Option<String>,
     },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {

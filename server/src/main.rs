@@ -3,7 +3,7 @@
 use anyhow::Context;
 use app::model::Role;
 use app::store::audit::{Change, Who};
-use app::store::{NewUser, Store};
+use app::store::{Migrations, NewUser, Store};
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
@@ -21,13 +21,19 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let database_url = cli.database_url.clone();
+    let cli_no_migrate = cli.no_migrate;
     let Some(command) = cli.command() else {
         anyhow::bail!("no command: `vigil serve` is the default");
     };
     if let Command::Fuzz { inputs, seed } = command {
         return fuzz(inputs, seed);
     }
-    let store = Store::connect(&database_url)
+    let migrations = if cli_no_migrate {
+        Migrations::Skip
+    } else {
+        Migrations::Run
+    };
+    let store = Store::open(&database_url, migrations)
         .await
         .with_context(|| format!("opening {database_url}"))?;
     let result = run(command, &store, &database_url).await;
@@ -223,6 +229,13 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             }
         }
         Command::Fuzz { inputs, seed } => fuzz(inputs, seed)?,
+        Command::Migrate { grant } => {
+            println!("migrations applied");
+            if let Some(role) = grant {
+                store.grant_serving_role(&role).await?;
+                println!("granted {role} what serving needs; run it with --no-migrate");
+            }
+        }
         Command::Verify { tenant } => {
             let tenants = match tenant {
                 Some(t) => vec![t],

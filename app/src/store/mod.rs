@@ -64,6 +64,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:… or postgres://…)")]
     UnsupportedUrl,
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
     #[error("corrupt stored record {id}: {reason}")]
     Corrupt { id: String, reason: String },
     #[error("{0}")]
@@ -132,10 +134,61 @@ macro_rules! with_write {
 }
 pub(crate) use {with_read, with_write};
 
+/// Whether opening a PostgreSQL store runs the migrations. A serving role that may only
+/// read and insert skips them; the owner role runs them (`vigil migrate`). SQLite's
+/// file has one owner: it always migrates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Migrations {
+    #[default]
+    Run,
+    Skip,
+}
+
+/// What the serving role needs on PostgreSQL: read everything; insert, and update only
+/// the tables Vigil keeps up to date (never `events`); delete only sessions.
+const SERVING_GRANTS: &[&str] = &[
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+    "GRANT INSERT ON events, chain_heads, job_heads, usage_hourly, usage_daily, api_keys, \
+     sessions, tenants, accounts, users, memberships, tenant_settings TO {role}",
+    "GRANT UPDATE ON chain_heads, job_heads, usage_hourly, usage_daily, api_keys, users, \
+     tenant_settings TO {role}",
+    "GRANT DELETE ON sessions TO {role}",
+];
+
 impl Store {
     /// Opens (creating if needed) the database and runs the migrations.
-    #[tracing::instrument(skip_all)]
     pub async fn connect(url: &str) -> StoreResult<Store> {
+        Store::open(url, Migrations::Run).await
+    }
+
+    /// Grants `role` what serving needs and nothing more (PostgreSQL; run as the owner).
+    /// Not the owner, the role cannot drop or disable `events`' triggers.
+    pub async fn grant_serving_role(&self, role: &str) -> StoreResult<()> {
+        let Backend::Postgres { pool, .. } = &self.backend else {
+            return Err(StoreError::Unsupported("roles are PostgreSQL's"));
+        };
+        let plain = role.len() <= 63
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            return Err(StoreError::Unsupported(
+                "a role name of lowercase letters, digits and _",
+            ));
+        }
+        for grant in SERVING_GRANTS {
+            sqlx::query(&grant.replace("{role}", role))
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Opens (creating if needed) the database, running the migrations unless skipped.
+    #[tracing::instrument(skip_all)]
+    pub async fn open(url: &str, migrations: Migrations) -> StoreResult<Store> {
         let (backend, dialect) = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -225,7 +278,9 @@ impl Store {
                 .max_connections(16)
                 .connect_with(opts.clone())
                 .await?;
-            sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+            if migrations == Migrations::Run {
+                sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+            }
             let bulk = PgPoolOptions::new()
                 .max_connections(2)
                 .connect_with(opts)

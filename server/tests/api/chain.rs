@@ -168,7 +168,66 @@ async fn verify_during_ingest_is_quiet(b: Backend) {
     assert!(walks > 1, "verified while the writer ran");
 }
 
+/// PostgreSQL served by a role granted by `vigil migrate --grant`: it appends and reads,
+/// but, not the owner, cannot update, drop or disable `events`' triggers, nor switch
+/// them off for its session. (SQLite's file has one owner: nothing to show there.)
+async fn a_serving_role_cannot_touch_the_triggers(b: Backend) {
+    if matches!(b, Backend::Sqlite) {
+        return;
+    }
+    let app = spawn_app(b).await;
+    let role = format!("vigil_app_{}", uuid::Uuid::now_v7().simple());
+    app.store
+        .execute_raw(&format!("CREATE ROLE {role} LOGIN"))
+        .await
+        .expect("role");
+    app.store.grant_serving_role(&role).await.expect("grants");
+    let url = app
+        .database_url
+        .replacen("postgres@", &format!("{role}@"), 1);
+    let serving = app::store::Store::open(&url, app::store::Migrations::Skip)
+        .await
+        .expect("opens without migrating");
+    let mut record = ai("a1", "served");
+    record["occurred_at"] = serde_json::json!(chrono::Utc::now().to_rfc3339());
+    let (s, body) = app.post_events(&app.key, &record).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let event: app::store::NewEvent = {
+        let (events, _) = vigil::api::ingest::decode(
+            ai("a1", "via-role").to_string().as_bytes(),
+            &vigil::api::record::WriterScope { account_id: None },
+            &|_| None,
+        )
+        .expect("decodes");
+        events.into_iter().next().expect("one")
+    };
+    serving
+        .append("t1", &[event])
+        .await
+        .expect("the role appends");
+    for sql in [
+        "UPDATE events SET actor = 'mallory'",
+        "DROP TRIGGER events_no_update_delete ON events",
+        "ALTER TABLE events DISABLE TRIGGER ALL",
+        "SET session_replication_role = replica",
+        "DELETE FROM chain_heads",
+    ] {
+        let err = serving.execute_raw(sql).await.expect_err(sql);
+        let text = err.to_string();
+        assert!(
+            text.contains("permission denied")
+                || text.contains("must be owner")
+                || text.contains("append-only"),
+            "{sql}: {text}"
+        );
+    }
+    let report = serving.verify("t1").await.expect("verify");
+    assert_eq!((report.records, report.failure), (2, None));
+    serving.close().await;
+}
+
 on_both_backends!(
+    a_serving_role_cannot_touch_the_triggers,
     verify_during_ingest_is_quiet,
     updates_and_deletes_are_refused,
     verify_names_an_altered_record,
