@@ -1,6 +1,6 @@
 //! The `vigil` command line.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 
 #[derive(Parser, Debug)]
@@ -26,26 +26,36 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// A parsed command line, its subcommand always given.
+#[derive(Debug)]
+pub struct Invocation {
+    pub database_url: String,
+    pub no_migrate: bool,
+    pub command: Command,
+}
+
 impl Cli {
     /// Parses the command line; a bare `vigil` is `vigil serve`, read by clap like any
     /// other, so serve's environment variables (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`,
     /// `VIGIL_SECURE_COOKIES`, …) apply to it too.
-    pub fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    pub fn parse_args<I, T>(args: I) -> Result<Invocation, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
         let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
-        let cli = Cli::try_parse_from(&args)?;
-        if cli.command.is_some() {
-            return Ok(cli);
+        let mut cli = Cli::try_parse_from(&args)?;
+        if cli.command.is_none() {
+            cli = Cli::try_parse_from(args.into_iter().chain(["serve".into()]))?;
         }
-        Cli::try_parse_from(args.into_iter().chain(["serve".into()]))
-    }
-
-    /// The subcommand (`parse_args` made a bare `vigil` into `serve`).
-    pub fn command(self) -> Option<Command> {
-        self.command
+        let command = cli.command.ok_or_else(|| {
+            clap::Error::new(clap::error::ErrorKind::MissingSubcommand).with_cmd(&Cli::command())
+        })?;
+        Ok(Invocation {
+            database_url: cli.database_url,
+            no_migrate: cli.no_migrate,
+            command,
+        })
     }
 }
 
@@ -175,7 +185,7 @@ mod tests {
         let cli = Cli::parse_args(["vigil", "--database-url", "sqlite:x.db"]).expect("parses");
         std::env::remove_var("VIGIL_SECURE_COOKIES");
         assert_eq!(cli.database_url, "sqlite:x.db");
-        let Some(Command::Serve(args)) = cli.command() else {
+        let Command::Serve(args) = cli.command else {
             panic!("serve is the default");
         };
         assert!(args.secure_cookies, "read from the environment");
@@ -190,12 +200,9 @@ mod tests {
             "3",
         ])
         .expect("parses");
-        assert!(matches!(
-            cli.command(),
-            Some(Command::Bench { runs: 3, .. })
-        ));
+        assert!(matches!(cli.command, Command::Bench { runs: 3, .. }));
         let cli = Cli::parse_args(["vigil", "serve", "--addr", "127.0.0.1:4001"]).expect("parses");
-        let Some(Command::Serve(args)) = cli.command() else {
+        let Command::Serve(args) = cli.command else {
             panic!("serve");
         };
         assert_eq!(args.addr.port(), 4001);

@@ -303,30 +303,12 @@ fn console_input(rng: &mut ChaCha8Rng, report: &mut FuzzReport) {
         .single()
         .unwrap_or_default();
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let get = |k: &str| pairs.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone());
-        let get_all = |k: &str| {
-            pairs
-                .iter()
-                .filter(|(p, _)| p == k)
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
-        let query = ConsoleQuery::from_params(kind, get, get_all);
+        let query = ConsoleQuery::from_pairs(kind, &pairs);
         let _ = query.problem();
         let _ = EventQuery::from_console(&query, now);
         let _ = query.range.describe(now);
         let again = query.to_pairs();
-        let back = ConsoleQuery::from_params(
-            kind,
-            |k| again.iter().find(|(p, _)| p == k).map(|(_, v)| v.clone()),
-            |k| {
-                again
-                    .iter()
-                    .filter(|(p, _)| p == k)
-                    .map(|(_, v)| v.clone())
-                    .collect()
-            },
-        );
+        let back = ConsoleQuery::from_pairs(kind, &again);
         back == query
     }));
     match outcome {

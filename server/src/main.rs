@@ -20,15 +20,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
-    let database_url = cli.database_url.clone();
-    let cli_no_migrate = cli.no_migrate;
-    let Some(command) = cli.command() else {
-        anyhow::bail!("no command: `vigil serve` is the default");
-    };
+    let (database_url, command) = (cli.database_url, cli.command);
     if let Command::Fuzz { inputs, seed } = command {
         return fuzz(inputs, seed);
     }
-    let migrations = if cli_no_migrate {
+    let migrations = if cli.no_migrate {
         Migrations::Skip
     } else {
         Migrations::Run

@@ -13,7 +13,7 @@ pub async fn list_records(query: ConsoleQuery, cursor: Option<String>) -> Consol
     use crate::store::{Cursor, EventQuery};
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
-        check_search(&query)?;
+        check_query(&query)?;
         let mut q = EventQuery::from_console(&query, chrono::Utc::now());
         q.cursor = cursor
             .map(|c| {
@@ -37,7 +37,7 @@ pub async fn poll_records(query: ConsoleQuery, after_seq: i64) -> ConsoleResult<
     use crate::store::{EventQuery, Order};
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
-        check_search(&query)?;
+        check_query(&query)?;
         if after_seq < 0 {
             return Err(ConsoleError::invalid("after_seq", "0 or more"));
         }
@@ -72,7 +72,7 @@ pub async fn usage_summary(query: ConsoleQuery) -> ConsoleResult<UsageReport> {
     use crate::store::EventQuery;
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
-        check_search(&query)?;
+        check_query(&query)?;
         let q = EventQuery::from_console(&query, chrono::Utc::now());
         Ok(store.usage(&viewer.scope, &q).await?)
     })
@@ -82,7 +82,7 @@ pub async fn usage_summary(query: ConsoleQuery) -> ConsoleResult<UsageReport> {
 /// A query the console cannot run (a search too short for the tab, sizes over their
 /// limits) is the caller's mistake.
 #[cfg(feature = "ssr")]
-fn check_search(query: &ConsoleQuery) -> ConsoleResult<()> {
+fn check_query(query: &ConsoleQuery) -> ConsoleResult<()> {
     match query.problem() {
         Some((field, message)) => Err(ConsoleError::invalid(field, message)),
         None => Ok(()),

@@ -304,6 +304,22 @@ impl ConsoleQuery {
         None
     }
 
+    /// Reads the query from a query string's name–value pairs (the first value of a name,
+    /// or every value of a repeated one such as `f`).
+    pub fn from_pairs(kind: Option<EventKind>, pairs: &[(String, String)]) -> ConsoleQuery {
+        ConsoleQuery::from_params(
+            kind,
+            |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+            |k| {
+                pairs
+                    .iter()
+                    .filter(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone())
+                    .collect()
+            },
+        )
+    }
+
     /// Reads the query from URL parameters (`get` the first value, `get_all` every value).
     pub fn from_params(
         kind: Option<EventKind>,

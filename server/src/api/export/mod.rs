@@ -69,27 +69,17 @@ impl Format {
 /// included, and `kind`), every page of it.
 fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let format = Format::take(&mut pairs)?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let get_all = |k: &str| {
-        pairs
-            .iter()
-            .filter(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
-    let kind = get("kind")
+    let kind = pairs
+        .iter()
+        .find(|(key, _)| key == "kind")
+        .map(|(_, v)| v.as_str())
         .filter(|k| !k.is_empty())
         .map(|k| {
             k.parse::<EventKind>()
                 .map_err(|e| FieldError::new("kind", e.to_string()))
         })
         .transpose()?;
-    let console = ConsoleQuery::from_params(kind, get, get_all);
+    let console = ConsoleQuery::from_pairs(kind, &pairs);
     if let Some((field, problem)) = console.problem() {
         // The console's URL names the search `q`.
         let field = if field == "search" { "q" } else { field };
