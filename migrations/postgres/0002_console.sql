@@ -13,17 +13,17 @@ CREATE TABLE tenant_settings (
 -- kind's time index. Status, severity, DLP, source and resource type have a few values
 -- each, so walking the kind's index finds a page quickly and an index would only slow
 -- ingest. Partial: most kinds leave most of these columns empty.
-CREATE INDEX events_kind_actor ON events (tenant_id, kind, actor, occurred_at, id);
-CREATE INDEX events_kind_agent ON events (tenant_id, kind, agent, occurred_at, id)
+CREATE INDEX events_kind_actor ON events (tenant_id, kind, actor, occurred_at, seq);
+CREATE INDEX events_kind_agent ON events (tenant_id, kind, agent, occurred_at, seq)
     WHERE agent IS NOT NULL;
-CREATE INDEX events_kind_model ON events (tenant_id, kind, model, occurred_at, id)
+CREATE INDEX events_kind_model ON events (tenant_id, kind, model, occurred_at, seq)
     WHERE model IS NOT NULL;
-CREATE INDEX events_kind_action ON events (tenant_id, kind, action, occurred_at, id)
+CREATE INDEX events_kind_action ON events (tenant_id, kind, action, occurred_at, seq)
     WHERE action IS NOT NULL;
 
 -- Only jobs are looked up by subject (a job's history); other kinds' subjects (e.g. an AI
 -- call's conversation) are random keys whose index pages ingest would keep reading back.
-CREATE INDEX events_job_subject ON events (tenant_id, subject, occurred_at, id)
+CREATE INDEX events_job_subject ON events (tenant_id, subject, occurred_at, seq)
     WHERE kind = 'job';
 
 -- Each job's newest record, kept at ingest (a projection of events, not audit data):
@@ -31,8 +31,10 @@ CREATE INDEX events_job_subject ON events (tenant_id, subject, occurred_at, id)
 CREATE TABLE job_heads (
     tenant_id     TEXT NOT NULL,
     subject       TEXT NOT NULL,
-    id            TEXT NOT NULL,
-    account_id    TEXT,
+    -- '' for a tenant-level job: a job id is its account's, as a record id is.
+    account_id    TEXT NOT NULL,
+    -- The head's record: its chain position.
+    seq           BIGINT NOT NULL,
     occurred_at   BIGINT NOT NULL,
     actor         TEXT NOT NULL,
     action        TEXT,
@@ -40,12 +42,12 @@ CREATE TABLE job_heads (
     category      TEXT,
     agent         TEXT,
     model         TEXT,
-    PRIMARY KEY (tenant_id, subject)
+    PRIMARY KEY (tenant_id, account_id, subject)
 );
-CREATE INDEX job_heads_time ON job_heads (tenant_id, occurred_at, id);
-CREATE INDEX job_heads_account ON job_heads (tenant_id, account_id, occurred_at, id);
-CREATE INDEX job_heads_status ON job_heads (tenant_id, status, occurred_at, id);
-CREATE INDEX job_heads_agent ON job_heads (tenant_id, agent, occurred_at, id);
+CREATE INDEX job_heads_time ON job_heads (tenant_id, occurred_at, seq);
+CREATE INDEX job_heads_account ON job_heads (tenant_id, account_id, occurred_at, seq);
+CREATE INDEX job_heads_status ON job_heads (tenant_id, status, occurred_at, seq);
+CREATE INDEX job_heads_agent ON job_heads (tenant_id, agent, occurred_at, seq);
 
 -- Usage sums per hour and per day (UTC), per account, per kind, by one dimension (dim:
 -- actor, agent or model; name '' when the record has none), added to at ingest in the

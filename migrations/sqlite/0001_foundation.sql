@@ -53,9 +53,11 @@ CREATE TABLE chain_heads (
 
 -- The audit records. Append-only: see the triggers below.
 -- action/status/category/agent/model/subject project the kind-specific detail
--- (stored whole in body) into indexable columns; see server/src/store/row.rs.
+-- (stored whole in body) into indexable columns; see app/src/store/row.rs.
 CREATE TABLE events (
-    id            TEXT PRIMARY KEY,
+    -- The sender's id (or one Vigil made): unique within its account, or among the
+    -- tenant-level records, so no account can claim another's ids (see events_id).
+    id            TEXT NOT NULL,
     tenant_id     TEXT NOT NULL REFERENCES tenants(id),
     -- NULL: a tenant-level record (e.g. a tenant admin's own actions), seen by tenant admins only.
     account_id    TEXT REFERENCES accounts(id),
@@ -67,6 +69,9 @@ CREATE TABLE events (
     actor_type    TEXT NOT NULL,
     ip            TEXT,
     user_agent    TEXT,
+    -- Who wrote the record to Vigil, which no sender can choose: 'api_key:<key id>',
+    -- 'console:<user id>' or 'vigil' (see model::WrittenBy).
+    written_by    TEXT NOT NULL,
     action        TEXT,
     status        TEXT,
     category      TEXT,
@@ -83,12 +88,14 @@ CREATE TABLE events (
     hash          TEXT NOT NULL,
     UNIQUE (tenant_id, seq)
 );
+CREATE UNIQUE INDEX events_id ON events (tenant_id, id, COALESCE(account_id, ''));
 -- Time indexes ascending: records arrive in time order, so each key group grows at its end
 -- and pages split full (descending, every insert lands at a group's start and leaves
 -- half-empty pages behind: twice the size). Both databases walk them backwards as cheaply.
-CREATE INDEX events_scope_time ON events (tenant_id, occurred_at, id);
-CREATE INDEX events_scope_kind_time ON events (tenant_id, kind, occurred_at, id);
-CREATE INDEX events_account_kind_time ON events (tenant_id, account_id, kind, occurred_at, id);
+-- The chain position breaks ties of time: unique within the tenant, unlike an id.
+CREATE INDEX events_scope_time ON events (tenant_id, occurred_at, seq);
+CREATE INDEX events_scope_kind_time ON events (tenant_id, kind, occurred_at, seq);
+CREATE INDEX events_account_kind_time ON events (tenant_id, account_id, kind, occurred_at, seq);
 
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 BEGIN
@@ -98,10 +105,12 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'events are append-only');
 END;
--- INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers (unless
--- recursive_triggers is on): refuse an insert whose id is already stored, before that.
+-- INSERT OR REPLACE deletes the rows it replaces without firing DELETE triggers (unless
+-- recursive_triggers is on): refuse an insert that conflicts with a stored row, before that.
 CREATE TRIGGER events_no_replace BEFORE INSERT ON events
-WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+WHEN EXISTS (SELECT 1 FROM events WHERE tenant_id = NEW.tenant_id AND seq = NEW.seq)
+  OR EXISTS (SELECT 1 FROM events WHERE tenant_id = NEW.tenant_id AND id = NEW.id
+             AND COALESCE(account_id, '') = COALESCE(NEW.account_id, ''))
 BEGIN
     SELECT RAISE(ABORT, 'events are append-only');
 END;

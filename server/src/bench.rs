@@ -5,7 +5,9 @@
 use crate::config::{leptos_options, Config};
 use crate::seed::{self, DemoStream};
 use crate::AppState;
-use app::model::{Column, Condition, ConsoleQuery, EventKind, Op, Scope, TimePreset, TimeRange};
+use app::model::{
+    Column, Condition, ConsoleQuery, EventKind, Op, Scope, TimePreset, TimeRange, WrittenBy,
+};
 use app::store::{EventQuery, IndexerStats, NewEvent, Order, Store, WriterStats};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -177,7 +179,12 @@ async fn fill(
                 }
             }
             let (store, tenant, batch) = (store.clone(), tenant.to_owned(), std::mem::take(list));
-            in_flight.spawn(async move { store.append(&tenant, &batch).await.map(drop) });
+            in_flight.spawn(async move {
+                store
+                    .append(&tenant, &WrittenBy::Vigil, &batch)
+                    .await
+                    .map(drop)
+            });
             if done >= tail_from && tail.is_none() {
                 tail = Some((Instant::now(), done));
             }
@@ -187,7 +194,7 @@ async fn fill(
         }
     }
     for (tenant, list) in pending {
-        store.append(tenant, &list).await?;
+        store.append(tenant, &WrittenBy::Vigil, &list).await?;
     }
     while let Some(r) = in_flight.join_next().await {
         r??;

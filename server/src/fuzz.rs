@@ -13,7 +13,7 @@
 
 use crate::api::ingest::decode;
 use crate::api::record::WriterScope;
-use app::model::{ConsoleQuery, EventKind};
+use app::model::{ConsoleQuery, EventKind, WrittenBy};
 use app::store::{EventQuery, EventRow, ModelRate};
 use chrono::{TimeZone, Utc};
 use rand::{seq::SliceRandom, Rng, SeedableRng};
@@ -105,7 +105,8 @@ pub fn run(inputs: u64, seed: u64) -> FuzzReport {
             Ok(Ok((events, _))) => {
                 report.accepted += 1;
                 for e in &events {
-                    let back = EventRow::prepare("t", e, 0).and_then(EventRow::into_event);
+                    let back = EventRow::prepare("t", &WrittenBy::Vigil, e, 0)
+                        .and_then(EventRow::into_event);
                     if let Err(err) = back {
                         report.unreadable += 1;
                         report.fail(format!("{err}: {}", String::from_utf8_lossy(&body)));

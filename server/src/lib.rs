@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod fuzz;
 pub mod seed;
+pub mod server_fns;
 
 use app::store::Store;
 use axum::{
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session::resolve_viewer,
         ))
+        .layer(axum::middleware::from_fn(server_fns::error_status))
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
         // Every request gets an id (kept when the caller sent one), on its log span and
         // echoed in the response, so a client's report can be found in the log.

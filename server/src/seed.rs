@@ -177,7 +177,7 @@ pub async fn seed(
         list.sort_by_key(|e| e.occurred_at);
         gen.inner.fix_balances(&mut list);
         for chunk in list.chunks(500) {
-            let outcomes = store.append(tenant, chunk).await?;
+            let outcomes = store.append(tenant, &WrittenBy::Vigil, chunk).await?;
             let dup = outcomes.iter().filter(|o| o.duplicate).count();
             report.duplicates += dup;
             report.stored += outcomes.len() - dup;

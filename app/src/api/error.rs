@@ -50,6 +50,51 @@ impl FromServerFnError for ConsoleError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        ConsoleError::Call(value.to_string())
+        match value {
+            // The request's arguments could not be read: the caller's fault, so a 400
+            // naming the argument when the decoder does (the server's
+            // `server_fns::error_status` sets it). On the server, what fails to
+            // deserialise is always the arguments (in the browser, the results).
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
+                unreadable(message)
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(message) => unreadable(message),
+            other => ConsoleError::Call(other.to_string()),
+        }
+    }
+}
+
+fn unreadable(message: String) -> ConsoleError {
+    ConsoleError::Invalid {
+        field: argument_named(&message).unwrap_or("body").to_owned(),
+        message: format!("the arguments could not be read: {message}"),
+    }
+}
+
+/// The argument a decoder's message names: "missing field `job_id`" → `job_id`.
+fn argument_named(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("field `")?;
+    let (name, _) = rest.split_once('`')?;
+    Some(name).filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreadable_arguments_are_the_callers_400() {
+        let e = ConsoleError::from_server_fn_error(ServerFnErrorErr::Args(
+            "failed with reason: missing field `job_id`".into(),
+        ));
+        assert_eq!(e.status(), 400);
+        assert!(matches!(e, ConsoleError::Invalid { ref field, .. } if field == "job_id"));
+        let e = ConsoleError::from_server_fn_error(ServerFnErrorErr::Args(
+            "expected value at line 1 column 1".into(),
+        ));
+        assert!(matches!(e, ConsoleError::Invalid { ref field, .. } if field == "body"));
+        let e = ConsoleError::from_server_fn_error(ServerFnErrorErr::Request("offline".into()));
+        assert_eq!(e.status(), 500);
     }
 }

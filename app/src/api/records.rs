@@ -3,7 +3,9 @@
 #[cfg(feature = "ssr")]
 use super::error::ConsoleError;
 use super::error::ConsoleResult;
-use crate::model::{ConsoleQuery, Event, EventPage, UsageReport};
+#[cfg(feature = "ssr")]
+use crate::model::Event;
+use crate::model::{ConsoleQuery, EventPage, RecordView, UsageReport};
 use leptos::prelude::*;
 
 /// One page of what the tab's filters select, newest first, within the viewer's scope.
@@ -51,18 +53,41 @@ pub async fn poll_records(query: ConsoleQuery, after_seq: i64) -> ConsoleResult<
     .await
 }
 
-/// One record by id; missing and out of scope are both "not found".
+/// One record, by chain position or by id (`id` is either); missing and out of scope
+/// are both "not found".
 #[server]
-pub async fn event_detail(id: String) -> ConsoleResult<Event> {
+pub async fn event_detail(id: String) -> ConsoleResult<RecordView> {
+    use crate::store::RecordRef;
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
-        let id = id.parse().map_err(|_| ConsoleError::NotFound)?;
-        store
-            .get(&viewer.scope, id)
-            .await?
-            .ok_or(ConsoleError::NotFound)
+        let record = RecordRef::parse(&id).ok_or(ConsoleError::NotFound)?;
+        let mut found = store.get(&viewer.scope, &record).await?;
+        let event = match found.len() {
+            0 => return Err(ConsoleError::NotFound),
+            1 => found.remove(0),
+            n => return Err(ConsoleError::invalid("id", same_id_message(n, &found))),
+        };
+        let writer = store.writer_label(&viewer.scope, &event.written_by).await?;
+        Ok(RecordView { event, writer })
     })
     .await
+}
+
+/// Why an id alone does not name one record: each account may use an id once.
+#[cfg(feature = "ssr")]
+fn same_id_message(n: usize, found: &[Event]) -> String {
+    let each: Vec<String> = found
+        .iter()
+        .map(|e| {
+            let account = e.account_id.as_deref().unwrap_or("tenant-level");
+            format!("#{} ({account})", e.seq)
+        })
+        .collect();
+    format!(
+        "{n} records share this id, one per account: {}. Open one by its chain position, e.g. /records/{}",
+        each.join(", "),
+        found.first().map_or(0, |e| e.seq)
+    )
 }
 
 /// Aggregates over the selection: credits by user and worker, tokens and cost by user,

@@ -14,7 +14,7 @@ pub use dlp::{DlpParseError, DlpResult};
 pub use enums::{
     ActorType, EventKind, JobStatus, Severity, ThreadSource, ThreadType, UnknownValue,
 };
-pub use event::{Event, EventPage};
+pub use event::{Event, EventPage, JobKey, RecordView, WrittenBy};
 pub use money::{Micros, MicrosError};
 mod scope;
 pub use scope::{Role, Scope, Viewer};

@@ -3,7 +3,7 @@
 
 use crate::api::{event_detail, job_history, ConsoleError, ConsoleResult};
 use crate::components::IntoAnyInner;
-use crate::model::{when, Event, EventDetail};
+use crate::model::{when, Event, EventDetail, JobKey, RecordView};
 use leptos::prelude::*;
 
 fn pretty(value: &impl serde::Serialize) -> String {
@@ -24,9 +24,9 @@ pub fn Drawer(id: String, close: String) -> impl IntoView {
 }
 
 /// A fetched record, or why there is none ("not found" also for another scope's id).
-pub fn record_or_reason(result: ConsoleResult<Event>) -> AnyView {
+pub fn record_or_reason(result: ConsoleResult<RecordView>) -> AnyView {
     match result {
-        Ok(e) => view! { <RecordDetail event=e/> }.into_any_inner(),
+        Ok(r) => view! { <RecordDetail event=r.event writer=r.writer/> }.into_any_inner(),
         Err(ConsoleError::NotFound) => {
             view! { <p class="empty">"Record not found."</p> }.into_any_inner()
         }
@@ -35,7 +35,7 @@ pub fn record_or_reason(result: ConsoleResult<Event>) -> AnyView {
 }
 
 #[component]
-pub fn RecordDetail(event: Event) -> impl IntoView {
+pub fn RecordDetail(event: Event, writer: String) -> impl IntoView {
     let kind = event.detail.kind();
     let fields: Vec<(&str, String)> = vec![
         ("ID", event.id.to_string()),
@@ -52,6 +52,7 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
         ("Actor", format!("{} ({})", event.actor, event.actor_type)),
         ("IP", event.ip.clone().unwrap_or_default()),
         ("User agent", event.user_agent.clone().unwrap_or_default()),
+        ("Written by", format!("{writer} · {}", event.written_by)),
         ("Chain position", event.seq.to_string()),
         ("Hash", event.hash.clone()),
     ];
@@ -74,10 +75,15 @@ pub fn RecordDetail(event: Event) -> impl IntoView {
             let error = j.error.clone();
             let history = crate::codec::resource(
                 {
-                    let id = j.job_id.clone();
-                    move || id.clone()
+                    let job = JobKey::of(&event);
+                    move || job.clone()
                 },
-                job_history,
+                |job: Option<JobKey>| async move {
+                    match job {
+                        Some(job) => job_history(job.job_id, job.account_id).await,
+                        None => Ok(Vec::new()),
+                    }
+                },
             );
             view! {
                 <h2>"Prompt"</h2><pre class="text">{prompt}</pre>

@@ -5,7 +5,7 @@
 
 use super::row::EventRow;
 use super::{to_ms, Store, StoreError};
-use crate::model::{ActorType, EventDetail};
+use crate::model::{ActorType, EventDetail, WrittenBy};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,8 +39,6 @@ pub struct AppendOutcome {
 pub enum AppendError {
     #[error("account {account_id} is not an account of this tenant")]
     UnknownAccount { index: usize, account_id: String },
-    #[error("id {id} is already used")]
-    IdTaken { index: usize, id: Uuid },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -174,12 +172,14 @@ impl Store {
         *self.commits.stats.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Appends `events` to `tenant_id`'s chain: all or nothing.
-    /// Ids already stored for this tenant are skipped and reported as duplicates.
+    /// Appends `events`, which `written_by` sent, to `tenant_id`'s chain: all or
+    /// nothing. Ids already stored in the same account (or among the tenant-level
+    /// records) are skipped and reported as duplicates.
     #[tracing::instrument(skip(self, events), fields(count = events.len()))]
     pub async fn append(
         &self,
         tenant_id: &str,
+        written_by: &WrittenBy,
         events: &[NewEvent],
     ) -> Result<Vec<AppendOutcome>, AppendError> {
         if events.is_empty() {
@@ -188,7 +188,7 @@ impl Store {
         let received_at = to_ms(Utc::now());
         let rows = events
             .iter()
-            .map(|e| EventRow::prepare(tenant_id, e, received_at))
+            .map(|e| EventRow::prepare(tenant_id, written_by, e, received_at))
             .collect::<Result<Vec<_>, _>>()?;
         let (reply, answer) = oneshot::channel();
         self.commits.push(Pending {

@@ -2,7 +2,7 @@
 //! in the actor's scope, on the same tamper-evident chain as everything else.
 
 use super::{new_id, AppendError, NewEvent, Store};
-use crate::model::{ActorType, AdminAction, EventDetail, Role, Viewer};
+use crate::model::{ActorType, AdminAction, EventDetail, Role, Viewer, WrittenBy};
 use crate::ssr::Origin;
 use axum::http::HeaderMap;
 use std::net::SocketAddr;
@@ -31,35 +31,45 @@ pub fn is_reserved(reserved: &[&str], text: &str) -> bool {
     reserved.iter().any(|r| r.eq_ignore_ascii_case(text))
 }
 
-/// Who did it, and from where.
+/// Who did it, from where, and through what.
 #[derive(Clone, Debug)]
 pub struct Who {
     pub actor: String,
     pub actor_type: ActorType,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The credential the record is written with (Vigil itself unless `via` says so).
+    pub written_by: WrittenBy,
 }
 
 impl Who {
+    /// A person at `email` on Vigil's own pages (the sign-in page: no session yet).
     pub fn user(email: &str, headers: &HeaderMap, peer: Option<SocketAddr>) -> Who {
         Who::from_origin(email, Origin::from_request(headers, peer))
     }
 
-    /// A signed-in user acting from `origin`.
+    /// A person at `email` acting from `origin`.
     pub fn from_origin(email: &str, origin: Origin) -> Who {
         Who {
             actor: email.to_owned(),
             actor_type: ActorType::User,
             ip: origin.ip,
             user_agent: origin.user_agent,
+            written_by: WrittenBy::Vigil,
         }
+    }
+
+    /// The same, acting through `written_by` (a session, a key).
+    pub fn via(self, written_by: WrittenBy) -> Who {
+        Who { written_by, ..self }
     }
 
     /// A signed-in viewer acting on something of `account`. A tenant admin's address
     /// and user agent stay out of an account's records, which that account's admins
     /// read (the README's promise); their own scope's records keep them.
     pub fn viewer_in(viewer: &Viewer, origin: Origin, account: Option<&str>) -> Who {
-        let mut who = Who::from_origin(&viewer.email, origin);
+        let mut who =
+            Who::from_origin(&viewer.email, origin).via(WrittenBy::Console(viewer.user_id.clone()));
         if viewer.role == Role::TenantAdmin && account.is_some() {
             who.ip = None;
             who.user_agent = None;
@@ -74,6 +84,7 @@ impl Who {
             actor_type: ActorType::System,
             ip: None,
             user_agent: None,
+            written_by: WrittenBy::Vigil,
         }
     }
 }
@@ -134,6 +145,8 @@ impl Store {
             }),
         };
         let id = event.id;
-        self.append(tenant_id, &[event]).await.map(|_| id)
+        self.append(tenant_id, &who.written_by, &[event])
+            .await
+            .map(|_| id)
     }
 }

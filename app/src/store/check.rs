@@ -61,7 +61,7 @@ pub(super) async fn check(
     // fails them has written nothing and needs no savepoint (each page a
     // savepoint touches is first copied to its journal: a fifth of the
     // writer's time went to that). A database error fails the whole group.
-    let existing = existing_ids(tx, rows).await?;
+    let existing = existing_ids(tx, tenant_id, rows).await?;
     let known = known_accounts(tx, tenant_id, rows).await?;
     Ok(
         match rows
@@ -73,21 +73,27 @@ pub(super) async fn check(
                 index,
                 account_id: r.account_id.clone().unwrap_or_default(),
             }),
-            None => place(rows, ids, &existing, tenant_id, head),
+            None => Ok(place(rows, ids, &existing, head)),
         },
     )
 }
 
-/// Known ids: duplicates of this tenant, or ids another tenant owns (id → owner and
-/// position).
+/// A record's id within its tenant: ids are unique per account (or among the
+/// tenant-level records), so one account cannot claim another's.
+type IdKey = (Option<String>, String);
+
+/// The ids of `rows` already stored in their accounts: id → position.
 async fn existing_ids(
     tx: &mut WriteTx,
+    tenant_id: &str,
     rows: &[EventRow],
-) -> Result<HashMap<String, (String, i64)>, sqlx::Error> {
-    let mut existing: HashMap<String, (String, i64)> = HashMap::new();
+) -> Result<HashMap<IdKey, i64>, sqlx::Error> {
+    let mut existing: HashMap<IdKey, i64> = HashMap::new();
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let found: Vec<(String, String, i64)> = on_tx!(tx, |conn| {
-            let mut q = QueryBuilder::new("SELECT id, tenant_id, seq FROM events WHERE id IN (");
+        let found: Vec<(String, Option<String>, i64)> = on_tx!(tx, |conn| {
+            let mut q =
+                QueryBuilder::new("SELECT id, account_id, seq FROM events WHERE tenant_id = ");
+            q.push_bind(tenant_id.to_owned()).push(" AND id IN (");
             let mut ids = q.separated(", ");
             for r in chunk {
                 ids.push_bind(r.id.clone());
@@ -95,7 +101,7 @@ async fn existing_ids(
             q.push(")");
             q.build_query_as().fetch_all(&mut *conn).await?
         });
-        existing.extend(found.into_iter().map(|(id, t, s)| (id, (t, s))));
+        existing.extend(found.into_iter().map(|(id, a, s)| ((a, id), s)));
     }
     Ok(existing)
 }
@@ -130,31 +136,25 @@ async fn known_accounts(
 }
 
 /// Places `rows` in the tenant's chain after `head` (which moves), skipping ids stored
-/// before (`existing`: id → owner and position) or earlier in the same request.
+/// before in their accounts (`existing`) or earlier in the same request.
 fn place(
     rows: &mut [EventRow],
     ids: Vec<Uuid>,
-    existing: &HashMap<String, (String, i64)>,
-    tenant_id: &str,
+    existing: &HashMap<IdKey, i64>,
     head: &mut Head,
-) -> Result<Vec<AppendOutcome>, AppendError> {
+) -> Vec<AppendOutcome> {
     let mut outcomes = Vec::with_capacity(rows.len());
-    let mut in_batch: HashMap<Uuid, i64> = HashMap::new();
-    for (index, (r, id)) in rows.iter_mut().zip(ids).enumerate() {
-        let earlier = match existing.get(&r.id) {
-            Some((owner, _)) if owner != tenant_id => {
-                return Err(AppendError::IdTaken { index, id });
-            }
-            Some((_, seq)) => Some(*seq),
-            None => in_batch.get(&id).copied(),
-        };
+    let mut in_batch: HashMap<IdKey, i64> = HashMap::new();
+    for (r, id) in rows.iter_mut().zip(ids) {
+        let key = (r.account_id.clone(), r.id.clone());
+        let earlier = existing.get(&key).or_else(|| in_batch.get(&key)).copied();
         let seq = match earlier {
             Some(seq) => seq,
             None => {
                 head.seq += 1;
                 r.seal(head.seq, &head.hash);
                 head.hash.clone_from(&r.hash);
-                in_batch.insert(id, head.seq);
+                in_batch.insert(key, head.seq);
                 head.seq
             }
         };
@@ -164,5 +164,5 @@ fn place(
             duplicate: earlier.is_some(),
         });
     }
-    Ok(outcomes)
+    outcomes
 }

@@ -23,6 +23,7 @@ mod jobs;
 mod keys;
 mod narrow;
 mod planner;
+mod provenance;
 mod query;
 mod read;
 mod roles;
@@ -44,7 +45,7 @@ pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
 pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
-pub use query::{Cursor, EventQuery, Order};
+pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use search_file::{database_files, IndexerStats};
 

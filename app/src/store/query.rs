@@ -5,26 +5,55 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// The position after which the next page starts: (occurred_at, id) of the last row shown.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The position after which the next page starts: (occurred_at, seq) of the last row
+/// shown. The chain position breaks ties of time: unlike an id, it is unique in a tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub occurred_at: i64,
-    pub id: String,
+    pub seq: i64,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.occurred_at, self.id))
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.occurred_at, self.seq))
     }
 
     pub fn decode(text: &str) -> Option<Cursor> {
         let raw = URL_SAFE_NO_PAD.decode(text).ok()?;
         let raw = String::from_utf8(raw).ok()?;
-        let (ms, id) = raw.split_once(':')?;
+        let (ms, seq) = raw.split_once(':')?;
         Some(Cursor {
             occurred_at: ms.parse().ok()?,
-            id: id.parse::<Uuid>().ok()?.to_string(),
+            seq: seq.parse().ok()?,
         })
+    }
+}
+
+/// How a single record is asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecordRef {
+    /// By chain position: one record of the tenant.
+    Seq(i64),
+    /// By id, which each account (and the tenant-level records) may use once; in
+    /// `account_id` if given (`""`: tenant-level).
+    Id {
+        id: Uuid,
+        account_id: Option<String>,
+    },
+}
+
+impl RecordRef {
+    /// A console reference: a chain position, or an id.
+    pub fn parse(text: &str) -> Option<RecordRef> {
+        let text = text.trim();
+        match text.parse::<i64>() {
+            Ok(seq) if seq > 0 => Some(RecordRef::Seq(seq)),
+            Ok(_) => None,
+            Err(_) => text.parse().ok().map(|id| RecordRef::Id {
+                id,
+                account_id: None,
+            }),
+        }
     }
 }
 
@@ -94,10 +123,10 @@ mod tests {
     fn cursor_round_trips_and_rejects_garbage() {
         let c = Cursor {
             occurred_at: 1_700_000_000_123,
-            id: Uuid::now_v7().to_string(),
+            seq: 42,
         };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         assert_eq!(Cursor::decode("not-a-cursor"), None);
-        assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("12:notauuid")), None);
+        assert_eq!(Cursor::decode(&URL_SAFE_NO_PAD.encode("12:notaseq")), None);
     }
 }

@@ -3,14 +3,13 @@
 
 use super::narrow::Narrow;
 use super::planner::{pg_settings, planned};
-use super::query::{Cursor, EventQuery, Order};
+use super::query::{Cursor, EventQuery, Order, RecordRef};
 use super::row::{EventRow, ExportRow, PageRow};
 use super::search::explained;
-use super::sql::push_page;
+use super::sql::{push_accounts, push_page};
 use super::{with_read, Backend, Store, StoreError, StoreResult};
-use crate::model::{Event, EventDetail, EventKind, EventPage, Scope};
+use crate::model::{Event, EventKind, EventPage, JobKey, Scope};
 use sqlx::QueryBuilder;
-use uuid::Uuid;
 
 /// Pages of at least this many rows (exports, pulls) are read on the bulk pool, and from
 /// SQLite as one value (see `page`).
@@ -32,14 +31,8 @@ impl Store {
             _ => (next.map(|c| c.encode()), head),
         };
         let cancel_requested = if query.kind == Some(EventKind::Job) {
-            let ids: Vec<String> = events
-                .iter()
-                .filter_map(|e| match &e.detail {
-                    EventDetail::Job(j) => Some(j.job_id.clone()),
-                    _ => None,
-                })
-                .collect();
-            self.cancel_requests(scope, &ids).await?
+            let jobs: Vec<JobKey> = events.iter().filter_map(JobKey::of).collect();
+            self.cancel_requests(scope, &jobs).await?
         } else {
             Vec::new()
         };
@@ -108,11 +101,8 @@ impl Store {
         rows.truncate(limit as usize);
         let next = match (more, rows.last()) {
             (true, Some(last)) => {
-                let (occurred_at, id) = last.position();
-                Some(Cursor {
-                    occurred_at,
-                    id: id.to_owned(),
-                })
+                let (occurred_at, seq) = last.position();
+                Some(Cursor { occurred_at, seq })
             }
             _ => None,
         };
@@ -146,8 +136,8 @@ impl Store {
                     reason: e.to_string(),
                 })?;
             match query.order {
-                Order::NewestFirst => rows.sort_by(|a, b| b.position().cmp(&a.position())),
-                Order::NewerThan(_) => rows.sort_by(|a, b| a.position().cmp(&b.position())),
+                Order::NewestFirst => rows.sort_by_key(|r| std::cmp::Reverse(r.position())),
+                Order::NewerThan(_) => rows.sort_by_key(|r| r.position()),
                 Order::ChainAscending { .. } => rows.sort_by_key(R::seq),
             }
             return Ok(rows);
@@ -205,23 +195,41 @@ impl Store {
         })
     }
 
-    /// One record by id, if `scope` may see it. Another scope's record is simply absent.
+    /// The records `record` names that `scope` may see (another scope's are simply
+    /// absent): one by its chain position; by id, one per account that used the id, at
+    /// most `MAX_SAME_ID`.
     #[tracing::instrument(skip(self))]
-    pub async fn get(&self, scope: &Scope, id: Uuid) -> StoreResult<Option<Event>> {
-        let sql = format!(
-            "SELECT {} FROM events WHERE id = $1 AND tenant_id = $2",
-            EventRow::COLUMNS
-        );
-        let row: Option<EventRow> = with_read!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(id.to_string())
-                .bind(&scope.tenant_id)
-                .fetch_optional(pool)
-                .await?
+    pub async fn get(&self, scope: &Scope, record: &RecordRef) -> StoreResult<Vec<Event>> {
+        let rows: Vec<EventRow> = with_read!(self, |pool| {
+            let mut q = QueryBuilder::new(format!(
+                "SELECT {} FROM events WHERE tenant_id = ",
+                EventRow::COLUMNS
+            ));
+            q.push_bind(scope.tenant_id.clone());
+            match record {
+                RecordRef::Seq(seq) => {
+                    q.push(" AND seq = ").push_bind(*seq);
+                }
+                RecordRef::Id { id, account_id } => {
+                    q.push(" AND id = ").push_bind(id.to_string());
+                    match account_id.as_deref() {
+                        Some("") => {
+                            q.push(" AND account_id IS NULL");
+                        }
+                        Some(a) => {
+                            q.push(" AND account_id = ").push_bind(a.to_owned());
+                        }
+                        None => {}
+                    }
+                }
+            }
+            push_accounts(&mut q, scope, None);
+            q.push(" ORDER BY seq LIMIT ").push_bind(MAX_SAME_ID);
+            q.build_query_as().fetch_all(pool).await?
         });
-        match row {
-            Some(r) if scope.allows_account(r.account_id.as_deref()) => Ok(Some(r.into_event()?)),
-            _ => Ok(None),
-        }
+        rows.into_iter().map(EventRow::into_event).collect()
     }
 }
+
+/// The most records one id lookup returns (a tenant's accounts may each use an id).
+const MAX_SAME_ID: i64 = 20;

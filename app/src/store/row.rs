@@ -1,13 +1,13 @@
 //! The stored form of a record: indexable projections of its detail, and its hash.
 
 use super::{from_ms, to_ms, NewEvent, StoreError};
-use crate::model::{ActorType, Event, EventDetail};
+use crate::model::{ActorType, Event, EventDetail, WrittenBy};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Every column of `events`, in table order.
 pub(crate) const COLUMNS: &str = "id, tenant_id, account_id, seq, kind, occurred_at, received_at, \
-    actor, actor_type, ip, user_agent, action, status, category, agent, model, subject, \
+    actor, actor_type, ip, user_agent, written_by, action, status, category, agent, model, subject, \
     tokens_in, tokens_out, cost_micros, credits_micros, executions, body, prev_hash, hash";
 
 /// What a page of records can be read as: every column (`EventRow`), or what an export
@@ -22,8 +22,8 @@ pub(crate) trait PageRow:
     + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
 {
     const COLUMNS: &'static str;
-    /// `(occurred_at, id)`: the console's order and the keyset cursor.
-    fn position(&self) -> (i64, &str);
+    /// `(occurred_at, seq)`: the console's order and the keyset cursor.
+    fn position(&self) -> (i64, i64);
     /// The position in the tenant's chain.
     fn seq(&self) -> i64;
 }
@@ -47,6 +47,7 @@ pub struct EventRow {
     pub actor_type: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub written_by: String,
     pub action: Option<String>,
     pub status: Option<String>,
     pub category: Option<String>,
@@ -67,8 +68,8 @@ pub struct EventRow {
 
 impl PageRow for EventRow {
     const COLUMNS: &'static str = COLUMNS;
-    fn position(&self) -> (i64, &str) {
-        (self.occurred_at, &self.id)
+    fn position(&self) -> (i64, i64) {
+        (self.occurred_at, self.seq)
     }
     fn seq(&self) -> i64 {
         self.seq
@@ -92,15 +93,16 @@ pub struct ExportRow {
     pub actor_type: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    pub written_by: String,
     pub body: String,
     pub hash: String,
 }
 
 impl PageRow for ExportRow {
     const COLUMNS: &'static str = "id, tenant_id, account_id, seq, kind, occurred_at, \
-        received_at, actor, actor_type, ip, user_agent, body, hash";
-    fn position(&self) -> (i64, &str) {
-        (self.occurred_at, &self.id)
+        received_at, actor, actor_type, ip, user_agent, written_by, body, hash";
+    fn position(&self) -> (i64, i64) {
+        (self.occurred_at, self.seq)
     }
     fn seq(&self) -> i64 {
         self.seq
@@ -210,6 +212,7 @@ impl EventRow {
     /// before taking the writer (projection, body encoding).
     pub fn prepare(
         tenant_id: &str,
+        written_by: &WrittenBy,
         event: &NewEvent,
         received_at: i64,
     ) -> Result<EventRow, StoreError> {
@@ -234,6 +237,7 @@ impl EventRow {
             actor_type: event.actor_type.as_str().to_owned(),
             ip: event.ip.clone(),
             user_agent: event.user_agent.clone(),
+            written_by: written_by.to_string(),
             action: p.action,
             status: p.status,
             category: p.category,
@@ -286,6 +290,8 @@ impl EventRow {
             .actor_type
             .parse()
             .map_err(|_| corrupt("unknown actor type".into()))?;
+        let written_by =
+            WrittenBy::parse(&self.written_by).ok_or_else(|| corrupt("unknown writer".into()))?;
         Ok(Event {
             id,
             tenant_id: self.tenant_id,
@@ -297,6 +303,7 @@ impl EventRow {
             actor_type,
             ip: self.ip,
             user_agent: self.user_agent,
+            written_by,
             metadata: body.metadata,
             detail: body.detail,
             hash: self.hash,

@@ -171,9 +171,9 @@ impl Store {
         }
         let others = query.without_search();
         // The window's oldest record; none: few enough to walk them all.
-        let floor: Option<(i64, String)> = with_read!(self, |pool| {
+        let floor: Option<(i64, i64)> = with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
-            let select = "occurred_at, id";
+            let select = "occurred_at, seq";
             push_page(
                 &mut q,
                 scope,
@@ -185,14 +185,14 @@ impl Store {
             );
             q.build_query_as().fetch_optional(pool).await?
         });
-        let Some((occurred_at, id)) = floor else {
+        let Some((occurred_at, seq)) = floor else {
             return self
                 .page(scope, query, limit, &Narrow::default())
                 .await
                 .map(Ok);
         };
         let window = Narrow {
-            floor: Some(Cursor { occurred_at, id }),
+            floor: Some(Cursor { occurred_at, seq }),
             ..Narrow::default()
         };
         Ok(filled(self.page(scope, query, limit, &window).await?))

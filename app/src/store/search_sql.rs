@@ -68,32 +68,36 @@ pub(super) fn push_like_any<'a, 'c, DB: sqlx::Database>(
 pub(super) fn push_search_candidates<'a, DB: sqlx::Database>(
     q: &mut QueryBuilder<'a, DB>,
     candidates: Candidates,
+    tenant_id: &str,
     kind: Option<EventKind>,
     text: &str,
-    prefix_only: bool,
-    columns: &[&str],
     heads: bool,
 ) where
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
+    let (prefix_only, columns) = search_columns(kind);
     let dialect = match candidates {
         Candidates::Filter => Dialect::Sqlite,
         Candidates::Lookup(dialect) => dialect,
         Candidates::HeadPrefix(_) => return, // see `push_head_prefix`
     };
     let id = text.trim().parse::<Uuid>().ok().map(|id| id.to_string());
-    q.push(if heads {
-        " AND id IN (SELECT id FROM events WHERE "
+    if heads {
+        q.push(" AND seq IN (SELECT seq FROM events WHERE tenant_id = ")
+            .push_bind(tenant_id.to_owned())
+            .push(" AND ");
     } else {
-        " AND ("
-    });
+        q.push(" AND (");
+    }
     match dialect {
         Dialect::Sqlite => {
             q.push("rowid IN (");
             push_fts_rowids(q, kind, text);
             if let Some(id) = id {
                 // By rowid too: a lookup's table takes no index, a subquery's does.
-                q.push(" UNION ALL SELECT rowid FROM events WHERE id = ")
+                q.push(" UNION ALL SELECT rowid FROM events WHERE tenant_id = ")
+                    .push_bind(tenant_id.to_owned())
+                    .push(" AND id = ")
                     .push_bind(id);
             }
             q.push(")");
@@ -103,7 +107,11 @@ pub(super) fn push_search_candidates<'a, DB: sqlx::Database>(
             push_trigram_conditions(q, kind, text, prefix_only, columns);
             q.push(")");
             if let Some(id) = id {
-                q.push(" OR id = ").push_bind(id);
+                q.push(" OR (tenant_id = ")
+                    .push_bind(tenant_id.to_owned())
+                    .push(" AND id = ")
+                    .push_bind(id)
+                    .push(")");
             }
         }
     }

@@ -34,15 +34,15 @@ pub(super) fn push_page<'a, DB: sqlx::Database>(
         query.latest_per_subject && !matches!(query.order, Order::ChainAscending { .. }) && !lookup;
     if heads {
         // A job's current state is its head, kept at ingest: the page is chosen among
-        // heads (indexed per filter), then its records are read by id. A few heads read
+        // heads (indexed per filter), then its records are read by position. A few heads read
         // by rowid: as for a lookup, no index may take over the walk.
         let heads_table = match narrow.candidates {
             Some(Candidates::HeadPrefix(Dialect::Sqlite)) => "job_heads NOT INDEXED",
             _ => "job_heads",
         };
-        q.push(format!(
-            "SELECT {select} FROM events WHERE id IN (SELECT id FROM "
-        ));
+        q.push(format!("SELECT {select} FROM events WHERE tenant_id = "))
+            .push_bind(scope.tenant_id.clone())
+            .push(" AND seq IN (SELECT seq FROM ");
         match narrow.window {
             Some(n) => push_window(q, scope, query, n, "job_heads", true),
             None => {
@@ -67,9 +67,8 @@ pub(super) fn push_page<'a, DB: sqlx::Database>(
                 // The candidates alone, apart (OFFSET 0 keeps the planner from merging
                 // the page's conditions into them): with them, it ANDed the index's
                 // matches with a bitmap of the tenant's whole time range, 0.7 s for 1,660.
-                let (prefix_only, columns) = search_columns(query.kind);
                 q.push("(SELECT * FROM events WHERE TRUE");
-                push_search_candidates(q, c, query.kind, text, prefix_only, columns, false);
+                push_search_candidates(q, c, &scope.tenant_id, query.kind, text, false);
                 q.push(" OFFSET 0) AS events");
             }
             _ => {
@@ -174,10 +173,10 @@ fn push_where_on<'a, DB: sqlx::Database>(
         q.push(" AND occurred_at < ").push_bind(to_ms(t));
     }
     if let Some(f) = &narrow.floor {
-        q.push(" AND (occurred_at, id) >= (")
+        q.push(" AND (occurred_at, seq) >= (")
             .push_bind(f.occurred_at)
             .push(", ")
-            .push_bind(f.id.clone())
+            .push_bind(f.seq)
             .push(")");
     }
     if !query.all_of.is_empty() {
@@ -214,7 +213,7 @@ fn push_where_on<'a, DB: sqlx::Database>(
             }
             // Already the page's source (see `push_page`).
             Some(Candidates::Lookup(Dialect::Postgres)) if !heads => {}
-            Some(c) => push_search_candidates(q, c, query.kind, text, prefix_only, columns, heads),
+            Some(c) => push_search_candidates(q, c, &scope.tenant_id, query.kind, text, heads),
             None => {}
         }
     }
@@ -222,13 +221,15 @@ fn push_where_on<'a, DB: sqlx::Database>(
         // The head's columns are its record's: the filters above held for both.
         q.push(
             " AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id \
-             AND h.subject = events.subject AND h.id = events.id)",
+             AND h.account_id = COALESCE(events.account_id, '') \
+             AND h.subject = events.subject AND h.seq = events.seq)",
         );
     } else if query.latest_per_subject && !heads {
         q.push(
             " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id \
              AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject \
-             AND (n.occurred_at, n.id) > (events.occurred_at, events.id))",
+             AND COALESCE(n.account_id, '') = COALESCE(events.account_id, '') \
+             AND (n.occurred_at, n.seq) > (events.occurred_at, events.seq))",
         );
     }
 }
@@ -282,8 +283,8 @@ where
 /// The ORDER BY terms of a page.
 fn order_terms(query: &EventQuery) -> &'static str {
     match query.order {
-        Order::NewerThan(_) => "occurred_at ASC, id ASC",
-        Order::NewestFirst => "occurred_at DESC, id DESC",
+        Order::NewerThan(_) => "occurred_at ASC, seq ASC",
+        Order::NewestFirst => "occurred_at DESC, seq DESC",
         Order::ChainAscending { .. } => "seq ASC",
     }
 }
@@ -299,18 +300,18 @@ fn push_order<'a, DB: sqlx::Database>(
 {
     match &query.order {
         Order::NewerThan(c) => {
-            q.push(" AND (occurred_at, id) > (")
+            q.push(" AND (occurred_at, seq) > (")
                 .push_bind(c.occurred_at)
                 .push(", ")
-                .push_bind(c.id.clone())
+                .push_bind(c.seq)
                 .push(")");
         }
         Order::NewestFirst => {
             if let Some(c) = &query.cursor {
-                q.push(" AND (occurred_at, id) < (")
+                q.push(" AND (occurred_at, seq) < (")
                     .push_bind(c.occurred_at)
                     .push(", ")
-                    .push_bind(c.id.clone())
+                    .push_bind(c.seq)
                     .push(")");
             }
         }

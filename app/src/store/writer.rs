@@ -117,6 +117,7 @@ async fn insert_rows(
                     .push_bind(&r.actor_type)
                     .push_bind(&r.ip)
                     .push_bind(&r.user_agent)
+                    .push_bind(&r.written_by)
                     .push_bind(&r.action)
                     .push_bind(&r.status)
                     .push_bind(&r.category)
@@ -169,14 +170,14 @@ async fn update_job_heads(
     for chunk in jobs.chunks(INSERT_CHUNK) {
         on_tx!(tx, |conn| {
             let mut q = QueryBuilder::new(format!(
-                "{insert} job_heads (tenant_id, subject, id, account_id, occurred_at, \
+                "{insert} job_heads (tenant_id, account_id, subject, seq, occurred_at, \
                  actor, action, status, category, agent, model) "
             ));
             q.push_values(chunk, |mut b, r| {
                 b.push_bind(&r.tenant_id)
+                    .push_bind(r.account_id.clone().unwrap_or_default())
                     .push_bind(&r.subject)
-                    .push_bind(&r.id)
-                    .push_bind(&r.account_id)
+                    .push_bind(r.seq)
                     .push_bind(r.occurred_at)
                     .push_bind(&r.actor)
                     .push_bind(&r.action)
@@ -186,11 +187,11 @@ async fn update_job_heads(
                     .push_bind(&r.model);
             });
             q.push(
-                " ON CONFLICT (tenant_id, subject) DO UPDATE SET id = excluded.id, \
-                 account_id = excluded.account_id, occurred_at = excluded.occurred_at, \
-                 actor = excluded.actor, action = excluded.action, status = excluded.status, \
+                " ON CONFLICT (tenant_id, account_id, subject) DO UPDATE SET seq = excluded.seq, \
+                 occurred_at = excluded.occurred_at, actor = excluded.actor, \
+                 action = excluded.action, status = excluded.status, \
                  category = excluded.category, agent = excluded.agent, model = excluded.model \
-                 WHERE (excluded.occurred_at, excluded.id) > (job_heads.occurred_at, job_heads.id)",
+                 WHERE (excluded.occurred_at, excluded.seq) > (job_heads.occurred_at, job_heads.seq)",
             );
             q.build().execute(&mut *conn).await?;
         });
@@ -198,15 +199,18 @@ async fn update_job_heads(
     Ok(())
 }
 
-/// Each job's newest record among `rows` (a conflict may update a row only once).
+/// Each job's newest record among `rows` (a conflict may update a row only once). A job
+/// is its account's: the same id in another account is another job.
 fn newest_jobs<'a>(rows: &[&'a EventRow]) -> Vec<&'a EventRow> {
-    let mut newest: HashMap<(&str, &str), &EventRow> = HashMap::new();
+    let mut newest: HashMap<(&str, Option<&str>, &str), &EventRow> = HashMap::new();
     for &r in rows {
         let (true, Some(subject)) = (r.kind == "job", r.subject.as_deref()) else {
             continue;
         };
-        let slot = newest.entry((&r.tenant_id, subject)).or_insert(r);
-        if (r.occurred_at, &r.id) > (slot.occurred_at, &slot.id) {
+        let slot = newest
+            .entry((&r.tenant_id, r.account_id.as_deref(), subject))
+            .or_insert(r);
+        if (r.occurred_at, r.seq) > (slot.occurred_at, slot.seq) {
             *slot = r;
         }
     }

@@ -3,6 +3,7 @@
 use super::record::{field_path, parse_record, FieldError, WriterScope};
 use super::{ApiCaller, ApiError, Body, MAX_BATCH};
 use crate::AppState;
+use app::model::WrittenBy;
 use app::store::{AppendError, ModelRate, NewEvent};
 use axum::{extract::State, http::StatusCode, Json};
 use chrono::Utc;
@@ -25,9 +26,10 @@ pub async fn ingest(
             .await
             .map_err(ApiError::internal)??;
     let prefix = |i: usize| item_prefix(batch, i);
+    let written_by = WrittenBy::ApiKey(caller.key_id.clone());
     let outcomes = state
         .store
-        .append(&caller.tenant_id, &events)
+        .append(&caller.tenant_id, &written_by, &events)
         .await
         .map_err(|e| match e {
             AppendError::UnknownAccount { index, account_id } => {
@@ -36,10 +38,6 @@ pub async fn ingest(
                     format!("no account {account_id} in this tenant"),
                 ))
             }
-            AppendError::IdTaken { index, .. } => ApiError::Conflict {
-                field: field_path(&prefix(index), "id"),
-                message: "this id is already used by another record".into(),
-            },
             AppendError::Store(e) => ApiError::internal(e),
         })?;
     let stored = outcomes.iter().filter(|o| !o.duplicate).count();

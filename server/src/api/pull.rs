@@ -5,7 +5,7 @@ use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
 use app::model::EventKind;
-use app::store::{Cursor, EventQuery, Order};
+use app::store::{Cursor, EventQuery, Order, RecordRef};
 use axum::{
     extract::{Path, State},
     Json,
@@ -13,21 +13,48 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-/// One record by id. Outside the key's scope it is "not found", exactly like a missing id.
+/// One record by id. Outside the key's scope it is "not found", exactly like a missing
+/// id. Each account may use an id once: `?account_id=` names the account when several
+/// of the key's accounts did.
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 pub async fn one(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(id): Path<String>,
+    QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Value>, ApiError> {
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
-    let event = state
+    let mut account_id = None;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "account_id" if account_id.is_none() => account_id = Some(value),
+            "account_id" => return Err(FieldError::new(name, "given more than once").into()),
+            _ => return Err(FieldError::new(name, "unknown parameter (use account_id)").into()),
+        }
+    }
+    let record = RecordRef::Id { id, account_id };
+    let mut found = state
         .store
-        .get(&caller.scope(), id)
+        .get(&caller.scope(), &record)
         .await
-        .map_err(ApiError::read_failed)?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(json!(event)))
+        .map_err(ApiError::read_failed)?;
+    match found.len() {
+        0 => Err(ApiError::NotFound),
+        1 => Ok(Json(json!(found.remove(0)))),
+        n => {
+            let accounts: Vec<&str> = found
+                .iter()
+                .map(|e| e.account_id.as_deref().unwrap_or("\"\" for tenant-level"))
+                .collect();
+            Err(ApiError::Conflict {
+                field: "account_id".into(),
+                message: format!(
+                    "{n} records share this id, one per account ({}): name one with account_id",
+                    accounts.join(", ")
+                ),
+            })
+        }
+    }
 }
 
 /// Records of the key's scope: newest first with `cursor`, or in chain order after `after_seq`.

@@ -17,7 +17,7 @@ async fn updates_and_deletes_are_refused(b: Backend) {
         Backend::Sqlite => "INSERT OR REPLACE INTO events SELECT * FROM events WHERE seq = 2",
         Backend::Postgres => {
             "INSERT INTO events SELECT * FROM events WHERE seq = 2 \
-             ON CONFLICT (id) DO UPDATE SET actor = 'mallory'"
+             ON CONFLICT (tenant_id, seq) DO UPDATE SET actor = 'mallory'"
         }
     };
     for sql in [
@@ -200,7 +200,7 @@ async fn postgres_serving_role_cannot_touch_the_triggers() {
         events.into_iter().next().expect("one")
     };
     serving
-        .append("t1", &[event])
+        .append("t1", &app::model::WrittenBy::Vigil, &[event])
         .await
         .expect("the role appends");
     for sql in [

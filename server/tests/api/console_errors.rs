@@ -63,6 +63,35 @@ async fn invalid_input_is_400_naming_the_field(b: Backend) {
     assert!(
         matches!(error_of(&r.text().await.expect("body")), ConsoleError::Invalid { field, .. } if field == "cursor")
     );
+    // Arguments the framework cannot decode are refused as plainly, before any of our
+    // code runs: a missing one by name, a malformed body as "body".
+    let (status, body) = app.call::<JobHistory>(Some(&cookie), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        matches!(error_of(&body), ConsoleError::Invalid { ref field, .. } if field == "job_id"),
+        "{body}"
+    );
+    for junk in [
+        json!(5),
+        json!({"query": [1, 2]}),
+        json!({"query": {"kind": "nope"}}),
+    ] {
+        let r = app
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("cookie", &cookie)
+            .json(&junk)
+            .send()
+            .await
+            .expect("list");
+        let status = r.status();
+        let body = r.text().await.expect("body");
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{junk}: {body}");
+        assert!(
+            matches!(error_of(&body), ConsoleError::Invalid { .. }),
+            "{body}"
+        );
+    }
 }
 
 async fn no_session_is_401(b: Backend) {

@@ -281,7 +281,7 @@ async fn a_private_webhook_is_not_called_by_default(b: Backend) {
         .expect("settings");
     let c = app.sign_in("a1@t1.test", PASSWORD).await.expect("session");
     let (s, body) = app
-        .call::<CancelJob>(Some(&c), &[("job_id", "job_b")])
+        .call::<CancelJob>(Some(&c), &[("job_id", "job_b"), ("account_id", "a1")])
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let sent = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv()).await;
@@ -301,18 +301,18 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
 
     let c = app.sign_in("a1@t1.test", PASSWORD).await.expect("session");
     let (s, body) = app
-        .call::<CancelJob>(Some(&c), &[("job_id", "job_a")])
+        .call::<CancelJob>(Some(&c), &[("job_id", "job_a"), ("account_id", "a1")])
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "a complete job: {body}");
     assert!(body.contains("only queued or running"), "{body}");
     let other = app.sign_in("a2@t1.test", PASSWORD).await.expect("session");
     let (s, body) = app
-        .call::<CancelJob>(Some(&other), &[("job_id", "job_b")])
+        .call::<CancelJob>(Some(&other), &[("job_id", "job_b"), ("account_id", "a1")])
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "another account's job: {body}");
     assert_eq!(body, r#""NotFound""#);
     let (s, body) = app
-        .call::<CancelJob>(Some(&c), &[("job_id", "job_b")])
+        .call::<CancelJob>(Some(&c), &[("job_id", "job_b"), ("account_id", "a1")])
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
 
@@ -329,12 +329,19 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
     );
     let sent: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(
-        (sent["job_id"].as_str(), sent["requested_by"].as_str()),
-        (Some("job_b"), Some("a1@t1.test"))
+        (
+            sent["job_id"].as_str(),
+            sent["account_id"].as_str(),
+            sent["requested_by"].as_str()
+        ),
+        (Some("job_b"), Some("a1"), Some("a1@t1.test"))
     );
     let (_, page) = app.list(Some(&c), json!({"kind": "job"})).await;
     let page: Value = serde_json::from_str(&page).expect("page");
-    assert_eq!(page["cancel_requested"], json!(["job_b"]));
+    assert_eq!(
+        page["cancel_requested"],
+        json!([{"account_id": "a1", "job_id": "job_b"}])
+    );
     let audit = rows(&app, &c, json!({"kind": "admin_action", "quick": [{"column": "action", "op": "eq", "value": "job.cancel_requested"}]})).await;
     assert_eq!(audit.len(), 1);
     assert_eq!(
@@ -343,7 +350,7 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
     );
     // A second cancel of the same job is refused: one request, one delivery.
     let (s, body) = app
-        .call::<CancelJob>(Some(&c), &[("job_id", "job_b")])
+        .call::<CancelJob>(Some(&c), &[("job_id", "job_b"), ("account_id", "a1")])
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("already on record"), "{body}");
@@ -351,7 +358,7 @@ async fn job_cancel_is_audited_and_forwarded(b: Backend) {
     assert_eq!(audit[0]["account_id"], "a1");
 
     let (s, body) = app
-        .call::<JobHistory>(Some(&c), &[("job_id", "job_a")])
+        .call::<JobHistory>(Some(&c), &[("job_id", "job_a"), ("account_id", "a1")])
         .await;
     assert_eq!(s, StatusCode::OK);
     let history: Vec<Value> = serde_json::from_str(&body).expect("history");

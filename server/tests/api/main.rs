@@ -3,6 +3,7 @@
 
 mod common;
 
+mod accounts;
 mod chain;
 mod console;
 mod console_errors;

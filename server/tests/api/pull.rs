@@ -144,10 +144,7 @@ async fn bad_parameters_name_the_field(b: Backend) {
             "from=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z",
             "until",
         ),
-        (
-            "after_seq=1&cursor=MTowMTlhYjBjNC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA",
-            "after_seq",
-        ),
+        ("after_seq=1&cursor=MTo1", "after_seq"),
     ] {
         let (s, body) = app.get_events(&app.key, query).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{query} → {body}");

@@ -331,7 +331,7 @@ async fn a_common_term_sparse_among_the_newest_records_fills_its_pages(b: Backen
     assert!(next.is_some());
     assert!(page
         .windows(2)
-        .all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)));
+        .all(|w| (w[0].occurred_at, w[0].seq) > (w[1].occurred_at, w[1].seq)));
     // Five among the newest: the tab is walked on to fill the page.
     let newest: Vec<Value> = (0..5).map(|i| ai("old.hand@x.test", t(10 - i))).collect();
     post(&app, &newest).await;
@@ -346,7 +346,7 @@ async fn a_common_term_sparse_among_the_newest_records_fills_its_pages(b: Backen
     assert_eq!(&all[..50], &page[..]);
     assert!(all
         .windows(2)
-        .all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)));
+        .all(|w| (w[0].occurred_at, w[0].seq) > (w[1].occurred_at, w[1].seq)));
     assert!(all.iter().all(|e| e.actor == "old.hand@x.test"));
 }
 
@@ -412,21 +412,21 @@ async fn big_pages_match_small_pages(b: Backend) {
         assert!(!small.is_empty(), "{query:?}");
         assert_eq!(big, small, "{query:?}");
     }
-    // The whole set, newest first: as many as were stored, in (time, id) order.
+    // The whole set, newest first: as many as were stored, in (time, seq) order.
     let all = all_pages(&app, &tenant, &newest, 1000).await;
     assert_eq!(all.len(), 900);
     assert!(all
         .windows(2)
-        .all(|w| (w[0].occurred_at, w[0].id) > (w[1].occurred_at, w[1].id)));
+        .all(|w| (w[0].occurred_at, w[0].seq) > (w[1].occurred_at, w[1].seq)));
 
     // Live: everything after the oldest record, oldest first, in one big page.
     let oldest = all.last().expect("records");
     let cursor = Cursor {
         occurred_at: oldest.occurred_at.timestamp_millis(),
-        id: oldest.id.to_string(),
+        seq: oldest.seq,
     };
     let live = |limit| EventQuery {
-        order: Order::NewerThan(cursor.clone()),
+        order: Order::NewerThan(cursor),
         limit,
         ..EventQuery::default()
     };

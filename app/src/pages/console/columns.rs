@@ -8,8 +8,8 @@
 use crate::api::CancelJob;
 use crate::components::{IntoAnyInner, PostForm};
 use crate::model::{
-    when, AdminAction, AiInteraction, CreditUsage, Event, EventDetail, Job, JobStatus, SystemEvent,
-    Thread,
+    when, AdminAction, AiInteraction, CreditUsage, Event, EventDetail, Job, JobKey, JobStatus,
+    SystemEvent, Thread,
 };
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -17,10 +17,10 @@ use std::collections::HashSet;
 /// What a cell may read besides its record's detail.
 pub struct Row<'a> {
     pub event: &'a Event,
-    /// The record's detail drawer (`?open=<id>`), which the row's links open.
+    /// The record's detail drawer (`?open=<chain position>`), which the row's links open.
     pub open: &'a str,
     /// Jobs of the page with a cancel request on record.
-    pub cancelled: &'a HashSet<String>,
+    pub cancelled: &'a HashSet<JobKey>,
     pub cancel: ServerAction<CancelJob>,
 }
 
@@ -100,14 +100,17 @@ pub static JOBS: Table<Job> = Table {
         // Cancel on a queued or running job, or the request already on record.
         column("", |r, j| {
             let can_cancel = matches!(j.status, JobStatus::Queued | JobStatus::Running);
-            let action = if r.cancelled.contains(&j.job_id) {
+            let job = JobKey::of(r.event);
+            let action = if job.as_ref().is_some_and(|k| r.cancelled.contains(k)) {
                 view! { <span class="badge cancel-requested">"cancel requested"</span> }
                     .into_any_inner()
             } else if can_cancel {
                 let job_id = j.job_id.clone();
+                let account = r.event.account_id.clone();
                 view! {
-                    <PostForm action=r.cancel input=|field| Ok(CancelJob { job_id: field("job_id").ok_or("job_id")? })>
+                    <PostForm action=r.cancel input=|field| Ok(CancelJob { job_id: field("job_id").ok_or("job_id")?, account_id: field("account_id") })>
                         <input type="hidden" name="job_id" value=job_id/>
+                        {account.map(|a| view! { <input type="hidden" name="account_id" value=a/> })}
                         <button type="submit" class="danger">"Cancel"</button>
                     </PostForm>
                 }.into_any_inner()

@@ -5,9 +5,8 @@ use crate::components::ShowIf;
 use leptos::prelude::*;
 #[cfg(feature = "hydrate")]
 use {
-    super::job_of,
     crate::api::ConsoleError,
-    crate::model::{when, ConsoleQuery, Event, EventKind, EventPage},
+    crate::model::{when, ConsoleQuery, Event, EventKind, EventPage, JobKey},
     std::collections::HashSet,
 };
 
@@ -19,7 +18,7 @@ pub(super) fn live_mode(
     live: Memo<bool>,
     page: Resource<Result<EventPage, ConsoleError>, crate::codec::Json>,
     live_rows: RwSignal<Vec<Event>>,
-    fresh: RwSignal<HashSet<uuid::Uuid>>,
+    fresh: RwSignal<HashSet<i64>>,
     refreshed: RwSignal<Option<String>>,
 ) {
     let generation = StoredValue::new(0_u64);
@@ -56,31 +55,29 @@ pub(super) fn live_mode(
                     after_seq = Some(p.live_after_seq);
                     // A record the page already shows (appended while it was read)
                     // is not shown twice.
-                    let shown: HashSet<uuid::Uuid> = page
+                    let shown: HashSet<i64> = page
                         .get_untracked()
                         .and_then(|p| p.ok())
-                        .map(|p| p.events.iter().map(|e| e.id).collect())
+                        .map(|p| p.events.iter().map(|e| e.seq).collect())
                         .unwrap_or_default();
                     let mut new: Vec<Event> = p
                         .events
                         .into_iter()
                         .rev() // polled oldest first; shown newest first
-                        .filter(|e| !shown.contains(&e.id))
+                        .filter(|e| !shown.contains(&e.seq))
                         .collect();
-                    let ids: HashSet<uuid::Uuid> = new.iter().map(|e| e.id).collect();
-                    fresh.set(ids.clone());
+                    let seqs: HashSet<i64> = new.iter().map(|e| e.seq).collect();
+                    fresh.set(seqs.clone());
                     let latest_only = q.kind == Some(EventKind::Job);
                     live_rows.update(|rows| {
-                        rows.retain(|r| !ids.contains(&r.id));
+                        rows.retain(|r| !seqs.contains(&r.seq));
                         if latest_only {
                             // A job's newer state replaces its older live row.
-                            let renewed: HashSet<String> = new
-                                .iter()
-                                .filter_map(|e| job_of(e).map(str::to_owned))
-                                .collect();
-                            rows.retain(|r| job_of(r).is_none_or(|j| !renewed.contains(j)));
+                            let renewed: HashSet<JobKey> =
+                                new.iter().filter_map(JobKey::of).collect();
+                            rows.retain(|r| JobKey::of(r).is_none_or(|j| !renewed.contains(&j)));
                             let mut seen = HashSet::new();
-                            new.retain(|e| job_of(e).is_none_or(|j| seen.insert(j.to_owned())));
+                            new.retain(|e| JobKey::of(e).is_none_or(|j| seen.insert(j)));
                         }
                         new.append(rows);
                         *rows = new;

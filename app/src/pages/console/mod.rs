@@ -14,7 +14,7 @@ mod record_table;
 use super::tabs::Tab;
 use crate::api::{list_records, CancelJob, ConsoleError};
 use crate::components::{IntoAnyInner, ShowIf};
-use crate::model::{ConsoleQuery, Event, EventDetail};
+use crate::model::{ConsoleQuery, Event};
 use filter_bar::FilterBar;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -30,14 +30,6 @@ fn tab_href(tab: Tab, q: &ConsoleQuery, live: bool, extra: &[(&str, &str)]) -> S
     }
     all.extend_from_slice(extra);
     q.href(tab.path(), &all)
-}
-
-/// The job a record belongs to, if it is a job record.
-fn job_of(e: &Event) -> Option<&str> {
-    match &e.detail {
-        EventDetail::Job(j) => Some(&j.job_id),
-        _ => None,
-    }
 }
 
 /// A failed page's reason as the viewer should read it: the server's own words when it
@@ -84,7 +76,7 @@ pub fn TabPage(tab: Tab) -> impl IntoView {
     });
 
     let live_rows = RwSignal::new(Vec::<Event>::new());
-    let fresh = RwSignal::new(HashSet::<uuid::Uuid>::new());
+    let fresh = RwSignal::new(HashSet::<i64>::new());
     let refreshed = RwSignal::new(None::<String>);
     // New filters start a new live list.
     Effect::new(move |_| {

@@ -2,10 +2,10 @@
 //! them, and the pager.
 
 use super::columns::Row;
-use super::{job_of, tab_href};
+use super::tab_href;
 use crate::api::CancelJob;
 use crate::components::IntoAnyInner;
-use crate::model::{ConsoleQuery, Event, EventPage};
+use crate::model::{ConsoleQuery, Event, EventPage, JobKey};
 use crate::pages::tabs::Tab;
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -17,31 +17,33 @@ pub(super) fn RecordTable(
     query: Memo<ConsoleQuery>,
     live: Memo<bool>,
     live_rows: RwSignal<Vec<Event>>,
-    fresh: RwSignal<HashSet<uuid::Uuid>>,
+    fresh: RwSignal<HashSet<i64>>,
     cancel: ServerAction<CancelJob>,
 ) -> impl IntoView {
     let q = query.get_untracked();
     let is_live = live.get_untracked();
-    let cancelled: HashSet<String> = page.cancel_requested.iter().cloned().collect();
+    let cancelled: HashSet<JobKey> = page.cancel_requested.iter().cloned().collect();
     let next = page
         .next_cursor
         .map(|c| tab_href(tab, &q, is_live, &[("cursor", &c)]));
     let shown = page.events.len();
-    let row = move |e: Event, cancelled: &HashSet<String>| {
-        let open = tab_href(tab, &q, is_live, &[("open", &e.id.to_string())]);
-        let id = e.id;
+    // A row is opened by its chain position: an id may be used once per account.
+    let row = move |e: Event, cancelled: &HashSet<JobKey>| {
+        let seq = e.seq;
+        let open = tab_href(tab, &q, is_live, &[("open", &seq.to_string())]);
         let cells = cells(tab, &e, &open, cancelled, cancel);
         // On Jobs, a row is hidden once Live shows the same job at a newer state.
-        let job = (tab == Tab::Jobs)
-            .then(|| job_of(&e).map(str::to_owned))
-            .flatten();
+        let job = (tab == Tab::Jobs).then(|| JobKey::of(&e)).flatten();
         let superseded = move || {
-            job.as_deref().is_some_and(|j| {
-                live_rows.with(|rows| rows.iter().any(|r| r.id != id && job_of(r) == Some(j)))
+            job.as_ref().is_some_and(|j| {
+                live_rows.with(|rows| {
+                    rows.iter()
+                        .any(|r| r.seq != seq && JobKey::of(r).as_ref() == Some(j))
+                })
             })
         };
         view! {
-            <tr data-id=e.id.to_string() class:fresh=move || fresh.with(|f| f.contains(&id)) class:superseded=superseded>{cells}</tr>
+            <tr data-id=e.id.to_string() data-seq=seq class:fresh=move || fresh.with(|f| f.contains(&seq)) class:superseded=superseded>{cells}</tr>
         }
     };
     let live_cancelled = cancelled.clone();
@@ -76,7 +78,7 @@ fn cells(
     tab: Tab,
     event: &Event,
     open: &str,
-    cancelled: &HashSet<String>,
+    cancelled: &HashSet<JobKey>,
     cancel: ServerAction<CancelJob>,
 ) -> Vec<AnyView> {
     let row = Row {
@@ -99,7 +101,7 @@ mod tests {
         let json = format!(
             r#"{{"id":"019ab0f0-0000-7000-8000-000000000001","tenant_id":"acme","account_id":"acme-prod",
             "seq":7,"occurred_at":"2026-11-23T10:04:05Z","received_at":"2026-11-23T10:04:06Z",
-            "actor":"zoe@acme.test","actor_type":"user","ip":null,"user_agent":null,"metadata":{{}},
+            "actor":"zoe@acme.test","actor_type":"user","ip":null,"user_agent":null,"written_by":"vigil","metadata":{{}},
             "hash":"ab",{detail}}}"#
         );
         serde_json::from_str(&json).expect("a valid record")

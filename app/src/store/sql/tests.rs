@@ -31,7 +31,7 @@ fn page_sql(dialect: Dialect, scope: &Scope, query: &EventQuery, narrow: &Narrow
 fn cursor() -> Cursor {
     Cursor {
         occurred_at: 1_700_000_000_000,
-        id: "01a1f515-af10-7ae4-83e0-378f9753ef2a".into(),
+        seq: 4_242,
     }
 }
 
@@ -101,8 +101,8 @@ fn cases() -> Vec<Case> {
             query: EventQuery::default(),
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM events WHERE tenant_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 ORDER BY occurred_at DESC, seq DESC LIMIT $2"#,
             ),
         },
         Case {
@@ -118,8 +118,8 @@ fn cases() -> Vec<Case> {
             },
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE tenant_id = ? AND account_id IN (?, ?) AND account_id = ? AND kind = ? AND occurred_at >= ? AND occurred_at < ? AND (occurred_at, id) < (?, ?) ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM events WHERE tenant_id = $1 AND account_id IN ($2, $3) AND account_id = $4 AND kind = $5 AND occurred_at >= $6 AND occurred_at < $7 AND (occurred_at, id) < ($8, $9) ORDER BY occurred_at DESC, id DESC LIMIT $10"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND account_id IN (?, ?) AND account_id = ? AND kind = ? AND occurred_at >= ? AND occurred_at < ? AND (occurred_at, seq) < (?, ?) ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND account_id IN ($2, $3) AND account_id = $4 AND kind = $5 AND occurred_at >= $6 AND occurred_at < $7 AND (occurred_at, seq) < ($8, $9) ORDER BY occurred_at DESC, seq DESC LIMIT $10"#,
             ),
         },
         Case {
@@ -136,8 +136,8 @@ fn cases() -> Vec<Case> {
             },
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE tenant_id = ? AND (status <> ?) AND ((agent = ?) OR (model IS NULL OR model <> ?)) ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM events WHERE tenant_id = $1 AND (status <> $2) AND ((agent = $3) OR (model IS NULL OR model <> $4)) ORDER BY occurred_at DESC, id DESC LIMIT $5"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND (status <> ?) AND ((agent = ?) OR (model IS NULL OR model <> ?)) ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND (status <> $2) AND ((agent = $3) OR (model IS NULL OR model <> $4)) ORDER BY occurred_at DESC, seq DESC LIMIT $5"#,
             ),
         },
         Case {
@@ -146,8 +146,8 @@ fn cases() -> Vec<Case> {
             query: jobs(),
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = ? AND account_id IN (?, ?) ORDER BY occurred_at DESC, id DESC LIMIT ?) ORDER BY occurred_at DESC, id DESC"#,
-                r#"SELECT id FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = $1 AND account_id IN ($2, $3) ORDER BY occurred_at DESC, id DESC LIMIT $4) ORDER BY occurred_at DESC, id DESC"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND seq IN (SELECT seq FROM job_heads WHERE tenant_id = ? AND account_id IN (?, ?) ORDER BY occurred_at DESC, seq DESC LIMIT ?) ORDER BY occurred_at DESC, seq DESC"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND seq IN (SELECT seq FROM job_heads WHERE tenant_id = $2 AND account_id IN ($3, $4) ORDER BY occurred_at DESC, seq DESC LIMIT $5) ORDER BY occurred_at DESC, seq DESC"#,
             ),
         },
         Case {
@@ -159,8 +159,8 @@ fn cases() -> Vec<Case> {
             },
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE tenant_id = ? AND kind = ? AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject AND (n.occurred_at, n.id) > (events.occurred_at, events.id)) AND seq > ? ORDER BY seq ASC LIMIT ?"#,
-                r#"SELECT id FROM events WHERE tenant_id = $1 AND kind = $2 AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject AND (n.occurred_at, n.id) > (events.occurred_at, events.id)) AND seq > $3 ORDER BY seq ASC LIMIT $4"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND kind = ? AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject AND COALESCE(n.account_id, '') = COALESCE(events.account_id, '') AND (n.occurred_at, n.seq) > (events.occurred_at, events.seq)) AND seq > ? ORDER BY seq ASC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND kind = $2 AND NOT EXISTS (SELECT 1 FROM events n WHERE n.tenant_id = events.tenant_id AND n.kind = 'job' AND n.kind = events.kind AND n.subject = events.subject AND COALESCE(n.account_id, '') = COALESCE(events.account_id, '') AND (n.occurred_at, n.seq) > (events.occurred_at, events.seq)) AND seq > $3 ORDER BY seq ASC LIMIT $4"#,
             ),
         },
         Case {
@@ -173,8 +173,8 @@ fn cases() -> Vec<Case> {
             },
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE tenant_id = ? AND occurred_at >= ? AND (occurred_at, id) > (?, ?) ORDER BY occurred_at ASC, id ASC LIMIT ?"#,
-                r#"SELECT id FROM events WHERE tenant_id = $1 AND occurred_at >= $2 AND (occurred_at, id) > ($3, $4) ORDER BY occurred_at ASC, id ASC LIMIT $5"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND occurred_at >= ? AND (occurred_at, seq) > (?, ?) ORDER BY occurred_at ASC, seq ASC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND occurred_at >= $2 AND (occurred_at, seq) > ($3, $4) ORDER BY occurred_at ASC, seq ASC LIMIT $5"#,
             ),
         },
         Case {
@@ -189,8 +189,8 @@ fn cases() -> Vec<Case> {
             ),
             runs: both(
                 lookup,
-                r#"SELECT id FROM events NOT INDEXED WHERE tenant_id = ? AND kind = ? AND (lower(actor) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\' OR lower(action) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\' OR lower(agent) LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) AND kind = 'thread')) ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM (SELECT * FROM events WHERE TRUE AND ((kind = 'thread' AND (lower(actor) LIKE $1 ESCAPE '\' OR lower(subject) LIKE $2 ESCAPE '\' OR lower(action) LIKE $3 ESCAPE '\' OR lower(model) LIKE $4 ESCAPE '\' OR lower(agent) LIKE $5 ESCAPE '\'))) OFFSET 0) AS events WHERE tenant_id = $6 AND kind = $7 AND (lower(actor) LIKE $8 ESCAPE '\' OR lower(subject) LIKE $9 ESCAPE '\' OR lower(action) LIKE $10 ESCAPE '\' OR lower(model) LIKE $11 ESCAPE '\' OR lower(agent) LIKE $12 ESCAPE '\' OR id LIKE $13 ESCAPE '\') ORDER BY occurred_at DESC, id DESC LIMIT $14"#,
+                r#"SELECT id FROM events NOT INDEXED WHERE tenant_id = ? AND kind = ? AND (lower(actor) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\' OR lower(action) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\' OR lower(agent) LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) AND kind = 'thread')) ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM (SELECT * FROM events WHERE TRUE AND ((kind = 'thread' AND (lower(actor) LIKE $1 ESCAPE '\' OR lower(subject) LIKE $2 ESCAPE '\' OR lower(action) LIKE $3 ESCAPE '\' OR lower(model) LIKE $4 ESCAPE '\' OR lower(agent) LIKE $5 ESCAPE '\'))) OFFSET 0) AS events WHERE tenant_id = $6 AND kind = $7 AND (lower(actor) LIKE $8 ESCAPE '\' OR lower(subject) LIKE $9 ESCAPE '\' OR lower(action) LIKE $10 ESCAPE '\' OR lower(model) LIKE $11 ESCAPE '\' OR lower(agent) LIKE $12 ESCAPE '\' OR id LIKE $13 ESCAPE '\') ORDER BY occurred_at DESC, seq DESC LIMIT $14"#,
             ),
         },
         Case {
@@ -202,8 +202,8 @@ fn cases() -> Vec<Case> {
             ),
             runs: both(
                 lookup,
-                r#"SELECT id FROM events NOT INDEXED WHERE tenant_id = ? AND (lower(actor) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\' OR lower(action) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\' OR lower(agent) LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_ai_interaction WHERE search_ai_interaction MATCH ? UNION ALL SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM search_system_event WHERE search_system_event MATCH ? UNION ALL SELECT rowid FROM search_admin_action WHERE search_admin_action MATCH ? UNION ALL SELECT rowid FROM search_credit_usage WHERE search_credit_usage MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) UNION ALL SELECT rowid FROM events WHERE id = ?)) ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM (SELECT * FROM events WHERE TRUE AND (((lower(actor) LIKE $1 ESCAPE '\' OR lower(subject) LIKE $2 ESCAPE '\' OR lower(action) LIKE $3 ESCAPE '\' OR lower(model) LIKE $4 ESCAPE '\' OR lower(agent) LIKE $5 ESCAPE '\')) OR id = $6) OFFSET 0) AS events WHERE tenant_id = $7 AND (lower(actor) LIKE $8 ESCAPE '\' OR lower(subject) LIKE $9 ESCAPE '\' OR lower(action) LIKE $10 ESCAPE '\' OR lower(model) LIKE $11 ESCAPE '\' OR lower(agent) LIKE $12 ESCAPE '\' OR id LIKE $13 ESCAPE '\') ORDER BY occurred_at DESC, id DESC LIMIT $14"#,
+                r#"SELECT id FROM events NOT INDEXED WHERE tenant_id = ? AND (lower(actor) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\' OR lower(action) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\' OR lower(agent) LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_ai_interaction WHERE search_ai_interaction MATCH ? UNION ALL SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM search_system_event WHERE search_system_event MATCH ? UNION ALL SELECT rowid FROM search_admin_action WHERE search_admin_action MATCH ? UNION ALL SELECT rowid FROM search_credit_usage WHERE search_credit_usage MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) UNION ALL SELECT rowid FROM events WHERE tenant_id = ? AND id = ?)) ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM (SELECT * FROM events WHERE TRUE AND (((lower(actor) LIKE $1 ESCAPE '\' OR lower(subject) LIKE $2 ESCAPE '\' OR lower(action) LIKE $3 ESCAPE '\' OR lower(model) LIKE $4 ESCAPE '\' OR lower(agent) LIKE $5 ESCAPE '\')) OR (tenant_id = $6 AND id = $7)) OFFSET 0) AS events WHERE tenant_id = $8 AND (lower(actor) LIKE $9 ESCAPE '\' OR lower(subject) LIKE $10 ESCAPE '\' OR lower(action) LIKE $11 ESCAPE '\' OR lower(model) LIKE $12 ESCAPE '\' OR lower(agent) LIKE $13 ESCAPE '\' OR id LIKE $14 ESCAPE '\') ORDER BY occurred_at DESC, seq DESC LIMIT $15"#,
             ),
         },
         Case {
@@ -212,8 +212,8 @@ fn cases() -> Vec<Case> {
             query: search("gpt-4o", jobs()),
             runs: both(
                 lookup,
-                r#"SELECT id FROM events NOT INDEXED WHERE tenant_id = ? AND kind = ? AND (lower(subject) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) AND kind = 'job')) AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id AND h.subject = events.subject AND h.id = events.id) ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM (SELECT * FROM events WHERE TRUE AND ((kind = 'job' AND (lower(subject) LIKE $1 ESCAPE '\' OR lower(model) LIKE $2 ESCAPE '\'))) OFFSET 0) AS events WHERE tenant_id = $3 AND kind = $4 AND (lower(subject) LIKE $5 ESCAPE '\' OR lower(model) LIKE $6 ESCAPE '\') AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id AND h.subject = events.subject AND h.id = events.id) ORDER BY occurred_at DESC, id DESC LIMIT $7"#,
+                r#"SELECT id FROM events NOT INDEXED WHERE tenant_id = ? AND kind = ? AND (lower(subject) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state) AND kind = 'job')) AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id AND h.account_id = COALESCE(events.account_id, '') AND h.subject = events.subject AND h.seq = events.seq) ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM (SELECT * FROM events WHERE TRUE AND ((kind = 'job' AND (lower(subject) LIKE $1 ESCAPE '\' OR lower(model) LIKE $2 ESCAPE '\'))) OFFSET 0) AS events WHERE tenant_id = $3 AND kind = $4 AND (lower(subject) LIKE $5 ESCAPE '\' OR lower(model) LIKE $6 ESCAPE '\') AND EXISTS (SELECT 1 FROM job_heads h WHERE h.tenant_id = events.tenant_id AND h.account_id = COALESCE(events.account_id, '') AND h.subject = events.subject AND h.seq = events.seq) ORDER BY occurred_at DESC, seq DESC LIMIT $7"#,
             ),
         },
         Case {
@@ -222,8 +222,8 @@ fn cases() -> Vec<Case> {
             query: search("Job_1", jobs()),
             runs: both(
                 |d| Narrow::to(Candidates::HeadPrefix(d)),
-                r#"SELECT id FROM events WHERE id IN (SELECT id FROM job_heads NOT INDEXED WHERE tenant_id = ? AND (lower(subject) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\') AND rowid IN (SELECT rowid FROM job_heads WHERE tenant_id = ? AND lower(subject) >= ? AND lower(subject) < ? UNION ALL SELECT rowid FROM job_heads WHERE tenant_id = ? AND lower(model) >= ? AND lower(model) < ?) ORDER BY occurred_at DESC, id DESC LIMIT ?) ORDER BY occurred_at DESC, id DESC"#,
-                r#"SELECT id FROM events WHERE id IN (SELECT id FROM job_heads WHERE tenant_id = $1 AND (lower(subject) LIKE $2 ESCAPE '\' OR lower(model) LIKE $3 ESCAPE '\') AND ((lower(subject) COLLATE "C" >= $4 AND lower(subject) COLLATE "C" < $5) OR (lower(model) COLLATE "C" >= $6 AND lower(model) COLLATE "C" < $7)) ORDER BY occurred_at DESC, id DESC LIMIT $8) ORDER BY occurred_at DESC, id DESC"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND seq IN (SELECT seq FROM job_heads NOT INDEXED WHERE tenant_id = ? AND (lower(subject) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\') AND rowid IN (SELECT rowid FROM job_heads WHERE tenant_id = ? AND lower(subject) >= ? AND lower(subject) < ? UNION ALL SELECT rowid FROM job_heads WHERE tenant_id = ? AND lower(model) >= ? AND lower(model) < ?) ORDER BY occurred_at DESC, seq DESC LIMIT ?) ORDER BY occurred_at DESC, seq DESC"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND seq IN (SELECT seq FROM job_heads WHERE tenant_id = $2 AND (lower(subject) LIKE $3 ESCAPE '\' OR lower(model) LIKE $4 ESCAPE '\') AND ((lower(subject) COLLATE "C" >= $5 AND lower(subject) COLLATE "C" < $6) OR (lower(model) COLLATE "C" >= $7 AND lower(model) COLLATE "C" < $8)) ORDER BY occurred_at DESC, seq DESC LIMIT $9) ORDER BY occurred_at DESC, seq DESC"#,
             ),
         },
         Case {
@@ -237,7 +237,7 @@ fn cases() -> Vec<Case> {
                     floor: Some(cursor()),
                     window: None,
                 },
-                r#"SELECT id FROM events WHERE tenant_id = ? AND (occurred_at, id) >= (?, ?) AND (lower(actor) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\' OR lower(action) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\' OR lower(agent) LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_ai_interaction WHERE search_ai_interaction MATCH ? UNION ALL SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM search_system_event WHERE search_system_event MATCH ? UNION ALL SELECT rowid FROM search_admin_action WHERE search_admin_action MATCH ? UNION ALL SELECT rowid FROM search_credit_usage WHERE search_credit_usage MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state))) ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND (occurred_at, seq) >= (?, ?) AND (lower(actor) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\' OR lower(action) LIKE ? ESCAPE '\' OR lower(model) LIKE ? ESCAPE '\' OR lower(agent) LIKE ? ESCAPE '\' OR id LIKE ? ESCAPE '\') AND (rowid IN (SELECT rowid FROM search_ai_interaction WHERE search_ai_interaction MATCH ? UNION ALL SELECT rowid FROM search_job WHERE search_job MATCH ? UNION ALL SELECT rowid FROM search_thread WHERE search_thread MATCH ? UNION ALL SELECT rowid FROM search_system_event WHERE search_system_event MATCH ? UNION ALL SELECT rowid FROM search_admin_action WHERE search_admin_action MATCH ? UNION ALL SELECT rowid FROM search_credit_usage WHERE search_credit_usage MATCH ? UNION ALL SELECT rowid FROM events WHERE rowid > (SELECT upto FROM search_state))) ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
             )],
         },
         Case {
@@ -256,7 +256,7 @@ fn cases() -> Vec<Case> {
                     window: Some(1000),
                     ..Narrow::default()
                 },
-                r#"SELECT id FROM (SELECT * FROM events WHERE tenant_id = $1 AND kind = $2 ORDER BY occurred_at DESC, id DESC LIMIT $3) AS events WHERE tenant_id = $4 AND kind = $5 AND (lower(actor) LIKE $6 ESCAPE '\' OR lower(subject) LIKE $7 ESCAPE '\' OR lower(action) LIKE $8 ESCAPE '\' OR lower(model) LIKE $9 ESCAPE '\' OR lower(agent) LIKE $10 ESCAPE '\' OR id LIKE $11 ESCAPE '\') ORDER BY occurred_at DESC, id DESC LIMIT $12"#,
+                r#"SELECT id FROM (SELECT * FROM events WHERE tenant_id = $1 AND kind = $2 ORDER BY occurred_at DESC, seq DESC LIMIT $3) AS events WHERE tenant_id = $4 AND kind = $5 AND (lower(actor) LIKE $6 ESCAPE '\' OR lower(subject) LIKE $7 ESCAPE '\' OR lower(action) LIKE $8 ESCAPE '\' OR lower(model) LIKE $9 ESCAPE '\' OR lower(agent) LIKE $10 ESCAPE '\' OR id LIKE $11 ESCAPE '\') ORDER BY occurred_at DESC, seq DESC LIMIT $12"#,
             )],
         },
         Case {
@@ -269,7 +269,7 @@ fn cases() -> Vec<Case> {
                     window: Some(1000),
                     ..Narrow::default()
                 },
-                r#"SELECT id FROM events WHERE id IN (SELECT id FROM (SELECT * FROM job_heads WHERE tenant_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2) AS job_heads WHERE tenant_id = $3 AND (lower(subject) LIKE $4 ESCAPE '\' OR lower(model) LIKE $5 ESCAPE '\') ORDER BY occurred_at DESC, id DESC LIMIT $6) ORDER BY occurred_at DESC, id DESC"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND seq IN (SELECT seq FROM (SELECT * FROM job_heads WHERE tenant_id = $2 ORDER BY occurred_at DESC, seq DESC LIMIT $3) AS job_heads WHERE tenant_id = $4 AND (lower(subject) LIKE $5 ESCAPE '\' OR lower(model) LIKE $6 ESCAPE '\') ORDER BY occurred_at DESC, seq DESC LIMIT $7) ORDER BY occurred_at DESC, seq DESC"#,
             )],
         },
         Case {
@@ -284,8 +284,8 @@ fn cases() -> Vec<Case> {
             ),
             runs: both(
                 plain,
-                r#"SELECT id FROM events WHERE tenant_id = ? AND kind = ? AND (lower(action) LIKE ? ESCAPE '\') ORDER BY occurred_at DESC, id DESC LIMIT ?"#,
-                r#"SELECT id FROM events WHERE tenant_id = $1 AND kind = $2 AND (lower(action) LIKE $3 ESCAPE '\') ORDER BY occurred_at DESC, id DESC LIMIT $4"#,
+                r#"SELECT id FROM events WHERE tenant_id = ? AND kind = ? AND (lower(action) LIKE ? ESCAPE '\') ORDER BY occurred_at DESC, seq DESC LIMIT ?"#,
+                r#"SELECT id FROM events WHERE tenant_id = $1 AND kind = $2 AND (lower(action) LIKE $3 ESCAPE '\') ORDER BY occurred_at DESC, seq DESC LIMIT $4"#,
             ),
         },
     ]
@@ -311,12 +311,12 @@ fn a_search_window_floor_and_a_bulk_page_keep_their_shape() {
         &EventQuery::default(),
         0,
         999,
-        "occurred_at, id",
+        "occurred_at, seq",
         &floor,
     );
     assert_eq!(
         q.sql(),
-        r#"SELECT occurred_at, id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?"#
+        r#"SELECT occurred_at, seq FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ? OFFSET ?"#
     );
     let mut q = QueryBuilder::<sqlx::Sqlite>::new("SELECT json_group_array(json_array(id)) FROM (");
     push_page(
@@ -331,7 +331,7 @@ fn a_search_window_floor_and_a_bulk_page_keep_their_shape() {
     q.push(")");
     assert_eq!(
         q.sql(),
-        r#"SELECT json_group_array(json_array(id)) FROM (SELECT id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?)"#
+        r#"SELECT json_group_array(json_array(id)) FROM (SELECT id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?)"#
     );
 }
 

@@ -4,7 +4,7 @@ use app::model::EventDetail;
 use app::store::{from_ms, ExportRow, StoreError};
 use chrono::Utc;
 
-pub(super) const CSV_HEADER: [&str; 13] = [
+pub(super) const CSV_HEADER: [&str; 14] = [
     "id",
     "seq",
     "occurred_at",
@@ -15,6 +15,7 @@ pub(super) const CSV_HEADER: [&str; 13] = [
     "actor_type",
     "ip",
     "user_agent",
+    "written_by",
     "summary",
     "detail",
     "metadata",
@@ -45,6 +46,7 @@ pub(super) fn csv_rows(rows: &[ExportRow], header: bool) -> Result<Vec<u8>, Expo
             &r.actor_type,
             r.ip.as_deref().unwrap_or(""),
             &cell(r.user_agent.as_deref().unwrap_or("")),
+            &r.written_by,
             &cell(&detail.summary()),
             body.detail.get(),
             body.metadata.get(),
@@ -77,6 +79,7 @@ struct Envelope<'a> {
     actor_type: &'a str,
     ip: Option<&'a str>,
     user_agent: Option<&'a str>,
+    written_by: &'a str,
     metadata: &'a serde_json::value::RawValue,
 }
 
@@ -108,6 +111,7 @@ fn json_record(out: &mut Vec<u8>, r: &ExportRow) -> Result<(), ExportError> {
             actor_type: &r.actor_type,
             ip: r.ip.as_deref(),
             user_agent: r.user_agent.as_deref(),
+            written_by: &r.written_by,
             metadata: body.metadata,
         },
     )
@@ -147,7 +151,7 @@ mod tests {
     use super::*;
     use crate::seed::DemoStream;
     use app::model::Event;
-    use app::model::EventKind;
+    use app::model::{EventKind, WrittenBy};
     use app::store::Store;
     use app::store::{EventRow, NewEvent};
     use serde_json::json;
@@ -170,6 +174,7 @@ mod tests {
                 e.actor_type.as_str(),
                 e.ip.as_deref().unwrap_or(""),
                 &cell(e.user_agent.as_deref().unwrap_or("")),
+                &e.written_by.to_string(),
                 &cell(&e.detail.summary()),
                 &serde_json::to_string(&e.detail).expect("detail"),
                 &serde_json::to_string(&e.metadata).expect("metadata"),
@@ -208,6 +213,7 @@ mod tests {
             actor_type: r.actor_type,
             ip: r.ip,
             user_agent: r.user_agent,
+            written_by: r.written_by,
             body: r.body,
             hash: r.hash,
         }
@@ -241,7 +247,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                let mut row = EventRow::prepare("acme", e, 1_700_000_000_000).expect("row");
+                let mut row = EventRow::prepare("acme", &WrittenBy::Vigil, e, 1_700_000_000_000)
+                    .expect("row");
                 row.seal(i as i64 + 1, &prev);
                 prev.clone_from(&row.hash);
                 row
@@ -298,6 +305,7 @@ mod tests {
             actor_type: "user".into(),
             ip: None,
             user_agent: None,
+            written_by: "vigil".into(),
             body: "{\"detail\":[],\"metadata\":{}}".into(),
             hash: String::new(),
         };
