@@ -3,9 +3,9 @@
 #[cfg(feature = "ssr")]
 use super::error::ConsoleError;
 use super::error::ConsoleResult;
+use crate::model::Event;
 #[cfg(feature = "ssr")]
 use crate::model::JobKey;
-use crate::model::Event;
 use leptos::prelude::*;
 
 /// A job's status history (every record of the job), oldest first; `account_id`
@@ -15,6 +15,7 @@ pub async fn job_history(job_id: String, account_id: Option<String>) -> ConsoleR
     let job = JobKey { account_id, job_id };
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
+        check_job(&job)?;
         Ok(store.job_history(&viewer.scope, &job).await?)
     })
     .await
@@ -31,6 +32,7 @@ pub async fn cancel_job(job_id: String, account_id: Option<String>) -> ConsoleRe
     let job = JobKey { account_id, job_id };
     crate::ssr::answer(async {
         let (viewer, store) = crate::ssr::signed_in().await?;
+        check_job(&job)?;
         let history = store.job_history(&viewer.scope, &job).await?;
         let Some(latest) = history.last() else {
             return Err(ConsoleError::NotFound);
@@ -92,4 +94,12 @@ pub async fn cancel_job(job_id: String, account_id: Option<String>) -> ConsoleRe
         Ok(())
     })
     .await
+}
+
+#[cfg(feature = "ssr")]
+fn check_job(job: &JobKey) -> Result<(), ConsoleError> {
+    match job.problem() {
+        Some((field, message)) => Err(ConsoleError::invalid(field, message)),
+        None => Ok(()),
+    }
 }

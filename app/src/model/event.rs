@@ -61,6 +61,26 @@ pub struct JobKey {
 }
 
 impl JobKey {
+    /// What makes this key unusable as a query (the field and why): a value longer than
+    /// any stored one, or a NUL, which PostgreSQL's text cannot compare.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let bad =
+            |v: &str| v.is_empty() || v.len() > super::filter::MAX_VALUE_BYTES || v.contains('\0');
+        let why = || {
+            format!(
+                "1 to {} bytes, without NUL characters",
+                super::filter::MAX_VALUE_BYTES
+            )
+        };
+        if bad(&self.job_id) {
+            return Some(("job_id", why()));
+        }
+        match self.account_id.as_deref() {
+            Some(a) if bad(a) => Some(("account_id", why())),
+            _ => None,
+        }
+    }
+
     /// The job `event` (a job record) belongs to.
     pub fn of(event: &Event) -> Option<JobKey> {
         match &event.detail {
