@@ -7,6 +7,7 @@
 //! written, so storage can cache and serve them forever; every root, proof and
 //! partial-tree hash is derived from them here, in O(log n) reads.
 
+pub mod note;
 pub mod tiles;
 
 #[cfg(test)]
