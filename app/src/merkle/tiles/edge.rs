@@ -2,7 +2,7 @@
 //! partial tile at each level, at most 4 rows below 2^32 leaves): appending fills
 //! those, and each tile it fills adds one hash to the level above.
 
-use super::{entries_at, subtree_root, Tile, TileError, TileId, TILE_WIDTH};
+use super::{entries_at, subtree_root, Tile, TileError, TileId, TileNodes, TILE_WIDTH};
 use crate::merkle::Hash;
 
 /// The rightmost partial tile of each level of a tree, and its size.
@@ -92,6 +92,27 @@ impl RightEdge {
                 Tile::new(id, hashes.clone()).ok()
             })
             .collect()
+    }
+
+    /// The tree's root, from the edge alone: every complete subtree the root is made
+    /// of (one per bit of the size) lies inside a partial tile. So a writer can sign
+    /// the new checkpoint without reading any full tile.
+    pub fn root(&self) -> Result<Hash, TileError> {
+        let partials = &self.partials;
+        let read = |id: TileId| {
+            let wanted = TileId::in_tree(id.level(), id.index(), self.size);
+            let row = partials.get(id.level() as usize);
+            match row {
+                Some(row) if wanted == Some(id) && id.is_partial() => Ok(row.clone()),
+                _ => Err(id.path()),
+            }
+        };
+        crate::merkle::root(self.size, &mut TileNodes::new(self.size, read)).map_err(|e| {
+            TileError::Edge {
+                size: self.size,
+                what: format!("the root needs more than the edge: {e}"),
+            }
+        })
     }
 
     /// Appends `leaves` (leaf hashes, in order) and returns the tiles that changed.

@@ -218,6 +218,11 @@ fn appending_in_batches_builds_the_tree() {
         }
         edge = appended.edge;
         assert_eq!(edge.size(), to);
+        assert_eq!(
+            edge.root(),
+            Ok(root(to, &mut tree).expect("root")),
+            "root at {to}"
+        );
         let ids: Vec<TileId> = edge.tiles().iter().map(Tile::id).collect();
         assert_eq!(ids, expected_partials(to), "partials at {to}");
         // What a writer reloads next time: the stored rows of the partial tiles.
@@ -290,6 +295,7 @@ fn the_stored_edge_must_fit_the_size() {
         ));
     }
     assert_eq!(RightEdge::from_tiles(0, vec![]), Ok(RightEdge::empty()));
+    assert_eq!(RightEdge::empty().root(), Ok(crate::merkle::empty_root()));
 }
 
 #[test]
