@@ -192,12 +192,15 @@ fn inclusion_len(index: u64, size: u64) -> (u32, u32) {
     (inner, border)
 }
 
-/// The length of PROOF(old, D[new]) for 0 < old < new.
+/// The length of PROOF(old, D[new]) for 0 < old < new: the inclusion path of leaf
+/// old − 1, less the `shift` levels inside the old tree's last complete subtree,
+/// whose root comes first in the proof (unless the old tree is that subtree: then
+/// the verifier already holds it as the old root).
 fn consistency_len(old: u64, new: u64) -> usize {
     let (inner, border) = inclusion_len(old - 1, new);
     let shift = old.trailing_zeros();
     let seeded = usize::from(!old.is_power_of_two());
-    seeded + (inner - shift) as usize + border as usize
+    seeded + inner.saturating_sub(shift) as usize + border as usize
 }
 
 /// RFC 9162 §2.1.3.2: checks that `leaf` is leaf `index` of the tree of `size`

@@ -409,3 +409,95 @@ fn trivial_consistency_cases() {
         Err(ProofError::SizesOutOfOrder { old: 4, new: 3 })
     );
 }
+
+/// The whole path a client takes offline, holding only the log's and a witness's
+/// verifier keys: signed, cosigned checkpoints; an inclusion proof and a consistency
+/// proof read from tiles. Then a database owner who rewrote an old record.
+#[test]
+fn offline_verification_end_to_end() {
+    use super::note::{Checkpoint, Cosigner, NoteSigner, SignedNote, VerifierKey};
+    use super::tiles::{RightEdge, TileId, TileNodes};
+    use std::collections::HashMap;
+
+    let leaves = leaf_hashes(1000);
+    let log = NoteSigner::generate("vigil.example/t/acme").expect("log key");
+    let witness = Cosigner::generate("witness.example/w1").expect("witness key");
+    // Storage: tile rows, upserted; the served checkpoints.
+    let mut rows: HashMap<(u32, u64), Vec<Hash>> = HashMap::new();
+    let mut edge = RightEdge::empty();
+    let mut served = Vec::new();
+    for batch in leaves.chunks(200) {
+        let appended = edge.append(batch).expect("append");
+        for tile in appended.tiles {
+            rows.insert((tile.id().level(), tile.id().index()), tile.into_hashes());
+        }
+        edge = appended.edge;
+        let cp = Checkpoint::new(
+            "vigil.example/t/acme",
+            edge.size(),
+            edge.root().expect("root"),
+        )
+        .expect("checkpoint");
+        let mut note = SignedNote::new(cp.body()).expect("note");
+        note.add(log.sign(note.text()).expect("sign"));
+        note.add(witness.cosign(note.text(), 1_700_000_000).expect("cosign"));
+        served.push(note.to_string());
+    }
+
+    // The client: keys as strings, checkpoints as served.
+    let log_key = VerifierKey::parse(&log.verifier_key().to_string()).expect("vkey");
+    let witness_key = VerifierKey::parse(&witness.verifier_key().to_string()).expect("vkey");
+    let open = |msg: &str| {
+        let note = SignedNote::parse(msg.as_bytes()).expect("note");
+        note.verify(&log_key).expect("log signature");
+        let seen = note.verify(&witness_key).expect("cosignature");
+        assert_eq!(seen.timestamp, Some(1_700_000_000));
+        Checkpoint::parse(note.text()).expect("checkpoint")
+    };
+    let (old, new) = (open(&served[2]), open(&served[4]));
+    assert_eq!((old.size(), new.size()), (600, 1000));
+
+    let read = |rows: &HashMap<(u32, u64), Vec<Hash>>| {
+        let rows = rows.clone();
+        move |id: TileId| {
+            rows.get(&(id.level(), id.index()))
+                .cloned()
+                .ok_or("missing tile")
+        }
+    };
+    let mut server = TileNodes::new(1000, read(&rows));
+    let proof = inclusion_proof(123, 1000, &mut server).expect("proof");
+    assert_eq!(
+        verify_inclusion(123, 1000, &leaves[123], &proof, new.root()),
+        Ok(())
+    );
+    let proof = consistency_proof(600, 1000, &mut server).expect("proof");
+    assert_eq!(
+        verify_consistency(600, 1000, old.root(), new.root(), &proof),
+        Ok(())
+    );
+
+    // A database owner rewrites record 100 and rebuilds every tile and checkpoint
+    // consistently, re-signing with the log's own key. The witness's cosignature and
+    // the client's old checkpoint still hold the old tree: the rewrite shows.
+    let mut forged = leaves.clone();
+    forged[100] = leaf_hash(b"rewritten");
+    let appended = RightEdge::empty().append(&forged).expect("append");
+    let mut forged_rows = HashMap::new();
+    for tile in appended.tiles {
+        forged_rows.insert((tile.id().level(), tile.id().index()), tile.into_hashes());
+    }
+    let forged_root = appended.edge.root().expect("root");
+    let mut liar = TileNodes::new(1000, read(&forged_rows));
+    let proof = consistency_proof(600, 1000, &mut liar).expect("proof");
+    assert!(verify_consistency(600, 1000, old.root(), &forged_root, &proof).is_err());
+    let proof = inclusion_proof(100, 1000, &mut liar).expect("proof");
+    assert!(verify_inclusion(100, 1000, &forged[100], &proof, new.root()).is_err());
+    // Re-signed by the log, the forged checkpoint lacks a witness's cosignature.
+    let cp = Checkpoint::new("vigil.example/t/acme", 1000, forged_root).expect("checkpoint");
+    let mut note = SignedNote::new(cp.body()).expect("note");
+    note.add(log.sign(note.text()).expect("sign"));
+    let reparsed = SignedNote::parse(note.to_string().as_bytes()).expect("note");
+    assert!(reparsed.verify(&log_key).is_ok());
+    assert!(reparsed.verify(&witness_key).is_err());
+}
