@@ -13,6 +13,8 @@ pub mod api;
 pub mod codec;
 pub mod components;
 pub mod contexts;
+#[cfg(feature = "ssr")]
+pub mod merkle;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
