@@ -242,8 +242,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 let report = store.verify(&t).await?;
                 match &report.failure {
                     None => println!(
-                        "{t}: OK, {} records, head {}",
-                        report.records, report.head_hash
+                        "{t}: OK, {} records, head {}, tree root {}",
+                        report.records, report.head_hash, report.tree_root
                     ),
                     Some(f) => {
                         failed = true;

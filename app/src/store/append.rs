@@ -95,6 +95,8 @@ pub struct WriterStats {
     pub insert: Duration,
     pub job_heads: Duration,
     pub rollups: Duration,
+    /// The tenants' Merkle trees: their partial tiles read, grown and written.
+    pub tree: Duration,
     /// COMMIT: writing the pages out and syncing (and any checkpoint it runs).
     pub commit: Duration,
     /// The whole transaction, from BEGIN to the end of COMMIT.
@@ -112,6 +114,7 @@ impl WriterStats {
             insert: self.insert.saturating_sub(earlier.insert),
             job_heads: self.job_heads.saturating_sub(earlier.job_heads),
             rollups: self.rollups.saturating_sub(earlier.rollups),
+            tree: self.tree.saturating_sub(earlier.tree),
             commit: self.commit.saturating_sub(earlier.commit),
             total: self.total.saturating_sub(earlier.total),
         }
@@ -125,6 +128,7 @@ impl WriterStats {
         self.insert += other.insert;
         self.job_heads += other.job_heads;
         self.rollups += other.rollups;
+        self.tree += other.tree;
         self.commit += other.commit;
         self.total += other.total;
     }
@@ -151,6 +155,11 @@ impl GroupCommit {
             })
             .count();
         queue.drain(..n).collect()
+    }
+
+    /// The writer itself, for work that must not interleave with group commits.
+    pub(super) async fn exclusive(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.writer.clone().lock_owned().await
     }
 
     fn push(&self, p: Pending) {

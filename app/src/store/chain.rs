@@ -1,7 +1,9 @@
 //! Walking a tenant's hash chain to prove nothing was altered, removed or inserted.
 
 use super::row::{EventRow, COLUMNS, GENESIS};
-use super::{with_read, Store, StoreResult};
+use super::{with_read, Store, StoreError, StoreResult};
+use crate::merkle::tiles::{RightEdge, Tile};
+use crate::merkle::{self, Hash};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 
@@ -19,8 +21,14 @@ pub struct VerifyReport {
     pub records: u64,
     /// The hash of the last record: publish it elsewhere to anchor the chain.
     pub head_hash: String,
+    /// The root of the tenant's Merkle tree over those records (hex), recomputed from
+    /// them and found equal to the stored tree's.
+    pub tree_root: String,
     pub failure: Option<VerifyFailure>,
 }
+
+/// Leaves gathered before they are added to the recomputed tree.
+const LEAF_BATCH: usize = 4096;
 
 impl Store {
     pub async fn tenant_ids(&self) -> StoreResult<Vec<String>> {
@@ -40,13 +48,16 @@ impl Store {
         // The head and the records from one snapshot, so that appends committed while
         // the walk runs cannot look like a chain that ends before its head.
         let snapshot = self.dialect.snapshot();
+        let mut tree = Tree::default();
+        // The first stored tile that differs from the records' own.
+        let mut tile_failure: Option<String> = None;
         let (head, failure) = with_read!(self, |pool| {
             let mut tx = pool.begin().await?;
             if let Some(sql) = snapshot {
                 sqlx::query(sql).execute(&mut *tx).await?;
             }
-            let head: Option<(i64, String)> =
-                sqlx::query_as("SELECT seq, hash FROM chain_heads WHERE tenant_id = $1")
+            let head: Option<(i64, String, i64)> =
+                sqlx::query_as("SELECT seq, hash, tree_size FROM chain_heads WHERE tenant_id = $1")
                     .bind(tenant_id)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -56,7 +67,13 @@ impl Store {
                     .bind(tenant_id)
                     .fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
-                    if let Some(reason) = check(&row, expected_seq, &prev) {
+                    let canonical = row.canonical();
+                    for tile in tree.add(merkle::leaf_hash(&canonical))? {
+                        if tile_failure.is_none() {
+                            tile_failure = self.check_tile(tenant_id, &tile).await?;
+                        }
+                    }
+                    if let Some(reason) = check(&row, &canonical, expected_seq, &prev) {
                         failure = Some(VerifyFailure {
                             seq: expected_seq,
                             id: Some(row.id.clone()),
@@ -72,16 +89,18 @@ impl Store {
             tx.rollback().await?;
             (head, failure)
         });
-        let failure = failure.or_else(|| match head {
-            Some((seq, hash)) if seq != expected_seq - 1 || hash != prev => Some(VerifyFailure {
-                seq: expected_seq,
-                id: None,
-                reason: format!(
-                    "the chain ends at record {} but its head names record {seq}: \
+        let failure = failure.or_else(|| match &head {
+            Some((seq, hash, _)) if *seq != expected_seq - 1 || *hash != prev => {
+                Some(VerifyFailure {
+                    seq: expected_seq,
+                    id: None,
+                    reason: format!(
+                        "the chain ends at record {} but its head names record {seq}: \
                      records were removed or the head was altered",
-                    expected_seq - 1
-                ),
-            }),
+                        expected_seq - 1
+                    ),
+                })
+            }
             None if records > 0 => Some(VerifyFailure {
                 seq: expected_seq,
                 id: None,
@@ -89,17 +108,111 @@ impl Store {
             }),
             _ => None,
         });
+        // The stored tree must be the records' own, tile by tile: tiles only grow, so
+        // reading them after the snapshot still gives the tree at the snapshot's size.
+        let (root, last) = tree.finish()?;
+        for tile in last {
+            if tile_failure.is_none() {
+                tile_failure = self.check_tile(tenant_id, &tile).await?;
+            }
+        }
+        let failure = match (failure, head, tile_failure) {
+            (Some(f), _, _) => Some(f),
+            (None, Some((_, _, size)), _) if size != records as i64 => Some(VerifyFailure {
+                seq: size + 1,
+                id: None,
+                reason: format!("the Merkle tree holds {size} records, the chain {records}"),
+            }),
+            (None, _, Some(reason)) => Some(VerifyFailure {
+                seq: records as i64,
+                id: None,
+                reason,
+            }),
+            (None, _, None) => None,
+        };
         Ok(VerifyReport {
             tenant_id: tenant_id.to_owned(),
             records,
             head_hash: prev,
+            tree_root: hex::encode(root),
             failure,
         })
     }
 }
 
-/// Why `row` does not belong at `expected_seq` after `prev`, if it does not.
-fn check(row: &EventRow, expected_seq: i64, prev: &str) -> Option<String> {
+/// The records' tree, recomputed as the walk reads them.
+struct Tree {
+    edge: RightEdge,
+    pending: Vec<Hash>,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree {
+            edge: RightEdge::empty(),
+            pending: Vec::with_capacity(LEAF_BATCH),
+        }
+    }
+}
+
+impl Tree {
+    /// Adds a leaf; returns the tiles it completed (full: final), to check.
+    fn add(&mut self, leaf: Hash) -> Result<Vec<Tile>, StoreError> {
+        self.pending.push(leaf);
+        if self.pending.len() < LEAF_BATCH {
+            return Ok(Vec::new());
+        }
+        self.flush()
+    }
+
+    fn flush(&mut self) -> Result<Vec<Tile>, StoreError> {
+        let appended = self.edge.append(&self.pending).map_err(tree_error)?;
+        self.edge = appended.edge;
+        self.pending.clear();
+        Ok(appended
+            .tiles
+            .into_iter()
+            .filter(|t| !t.id().is_partial())
+            .collect())
+    }
+
+    /// The root, and the tiles still to check: the last full ones and the partials.
+    fn finish(&mut self) -> Result<(Hash, Vec<Tile>), StoreError> {
+        let mut tiles = self.flush()?;
+        tiles.extend(self.edge.tiles());
+        Ok((self.edge.root().map_err(tree_error)?, tiles))
+    }
+}
+
+impl Store {
+    /// Why the stored tile differs from `tile`, recomputed from the records, if it does.
+    async fn check_tile(&self, tenant_id: &str, tile: &Tile) -> StoreResult<Option<String>> {
+        let want = tile.to_bytes();
+        let stored = self.stored_tile(tenant_id, tile.id()).await?;
+        Ok(match stored {
+            Some(bytes) if bytes.get(..want.len()) == Some(&want[..]) => None,
+            Some(_) => Some(format!(
+                "the stored Merkle tree's tile {} does not match the records: its tiles were altered",
+                tile.id().path()
+            )),
+            None => Some(format!(
+                "the stored Merkle tree lacks tile {}",
+                tile.id().path()
+            )),
+        })
+    }
+}
+
+fn tree_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        id: "recomputed tree".into(),
+        reason: e.to_string(),
+    }
+}
+
+/// Why `row` (of encoding `canonical`) does not belong at `expected_seq` after `prev`,
+/// if it does not.
+fn check(row: &EventRow, canonical: &[u8], expected_seq: i64, prev: &str) -> Option<String> {
     if row.seq != expected_seq {
         return Some(format!(
             "expected record {expected_seq} but found {}: records were removed",
@@ -109,7 +222,7 @@ fn check(row: &EventRow, expected_seq: i64, prev: &str) -> Option<String> {
     if row.prev_hash != prev {
         return Some("its link to the previous record does not match".into());
     }
-    if row.compute_hash() != row.hash {
+    if row.chain_hash(canonical) != row.hash {
         return Some("its content does not match its hash: the record was altered".into());
     }
     if let Err(e) = row.clone().into_event() {

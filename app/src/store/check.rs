@@ -15,6 +15,9 @@ pub(super) struct Head {
     pub(super) seq: i64,
     pub(super) hash: String,
     pub(super) loaded_seq: i64,
+    /// The records the tenant's Merkle tree held when loaded: `loaded_seq`, unless a
+    /// database made before the tree has yet to build it (`Store::build_trees`).
+    pub(super) tree_size: i64,
 }
 
 /// The tenant's chain head (created at the genesis if new), locked for the group.
@@ -24,7 +27,7 @@ pub(super) async fn load_head(
     tenant_id: &str,
 ) -> Result<Head, sqlx::Error> {
     let for_update = dialect.for_update();
-    let (seq, hash): (i64, String) = on_tx!(tx, |conn| {
+    let (seq, hash, tree_size): (i64, String, i64) = on_tx!(tx, |conn| {
         sqlx::query(
             "INSERT INTO chain_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
              ON CONFLICT (tenant_id) DO NOTHING",
@@ -34,7 +37,7 @@ pub(super) async fn load_head(
         .execute(&mut *conn)
         .await?;
         sqlx::query_as(&format!(
-            "SELECT seq, hash FROM chain_heads WHERE tenant_id = $1{for_update}"
+            "SELECT seq, hash, tree_size FROM chain_heads WHERE tenant_id = $1{for_update}"
         ))
         .bind(tenant_id)
         .fetch_one(&mut *conn)
@@ -44,6 +47,7 @@ pub(super) async fn load_head(
         seq,
         hash,
         loaded_seq: seq,
+        tree_size,
     })
 }
 

@@ -36,6 +36,7 @@ pub mod secret;
 mod settings;
 pub use settings::ControlWebhook;
 mod sql;
+mod tree;
 mod tx;
 mod usage;
 mod writer;
@@ -263,6 +264,8 @@ impl Store {
             rates: Arc::default(),
         };
         store.rates = Arc::new(store.load_rates().await?);
+        // Before any append: the writer grows only trees that hold their whole chain.
+        store.build_trees().await?;
         if let Backend::Sqlite { index, .. } = &store.backend {
             store.spawn_indexer(index.clone());
         }

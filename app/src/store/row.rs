@@ -1,6 +1,7 @@
 //! The stored form of a record: indexable projections of its detail, and its hash.
 
 use super::{from_ms, to_ms, NewEvent, StoreError};
+use crate::merkle::{self, Hash};
 use crate::model::{ActorType, Event, EventDetail, WrittenBy};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -64,6 +65,10 @@ pub struct EventRow {
     pub prev_hash: String,
     #[serde(skip_serializing)]
     pub hash: String,
+    /// The record's leaf in its tenant's Merkle tree, once sealed (not a column).
+    #[serde(skip)]
+    #[sqlx(skip)]
+    pub leaf: Option<Hash>,
 }
 
 impl PageRow for EventRow {
@@ -252,26 +257,38 @@ impl EventRow {
             body,
             prev_hash: String::new(),
             hash: String::new(),
+            leaf: None,
         })
     }
 
-    /// Places the row at `seq` of its tenant's chain, after `prev_hash`.
+    /// Places the row at `seq` of its tenant's chain, after `prev_hash`, and makes its
+    /// leaf of the tenant's Merkle tree.
     pub fn seal(&mut self, seq: i64, prev_hash: &str) {
         self.seq = seq;
         prev_hash.clone_into(&mut self.prev_hash);
-        self.hash = self.compute_hash();
+        let canonical = self.canonical();
+        self.hash = self.chain_hash(&canonical);
+        self.leaf = Some(merkle::leaf_hash(&canonical));
     }
 
-    /// SHA-256 over the previous hash, a newline, and the canonical encoding:
-    /// a JSON object of every column but the two hashes, in table order.
+    /// The canonical encoding, what the chain and the tree hash: a JSON object of every
+    /// column but the two hashes, in table order.
+    pub fn canonical(&self) -> Vec<u8> {
+        // Serialising a struct of strings and integers cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// SHA-256 over the previous hash, a newline, and the canonical encoding.
     pub fn compute_hash(&self) -> String {
+        self.chain_hash(&self.canonical())
+    }
+
+    /// The chain hash over `canonical`, this row's canonical encoding.
+    pub(crate) fn chain_hash(&self, canonical: &[u8]) -> String {
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.as_bytes());
         hasher.update(b"\n");
-        // Serialising a struct of strings and integers cannot fail.
-        if let Ok(canonical) = serde_json::to_vec(self) {
-            hasher.update(&canonical);
-        }
+        hasher.update(canonical);
         hex::encode(hasher.finalize())
     }
 

@@ -7,8 +7,10 @@ use super::append::{Reply, Work, WriterStats};
 use super::check::{check, load_head, Head};
 use super::rollup::add_rollups;
 use super::row::{EventRow, COLUMNS};
+use super::tree::grow;
 use super::tx::{on_tx, WriteTx, INSERT_CHUNK};
 use super::{with_write, Dialect, Store, StoreError};
+use crate::merkle::Hash;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -60,8 +62,11 @@ impl Store {
             written.extend(fresh.into_iter().map(|i| (request, i)));
             results.push(Ok(outcomes));
         }
-        update_chain_heads(&mut tx, &heads).await?;
         let written: Vec<&EventRow> = written.iter().map(|(w, r)| &work[*w].rows[*r]).collect();
+        let t = Instant::now();
+        grow_trees(&mut tx, &mut heads, &written).await?;
+        stats.tree += t.elapsed();
+        update_chain_heads(&mut tx, &heads).await?;
 
         let t = Instant::now();
         update_job_heads(&mut tx, dialect, &written).await?;
@@ -84,7 +89,7 @@ impl Store {
     /// (an eighth of the writer's time). Every row is checked before it is written, so a
     /// failure here is the database's and ends the whole transaction instead (OR
     /// ROLLBACK, `Dialect::insert_into`), and foreign keys are checked at commit.
-    async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+    pub(super) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         let mut tx = with_write!(self, |pool| WriteTx::from(pool.begin().await?));
         if let Some(sql) = self.dialect.begin_write() {
             on_tx!(&mut tx, |conn| {
@@ -139,7 +144,32 @@ async fn insert_rows(
     Ok(())
 }
 
-/// Moves each tenant's chain head that the group advanced.
+/// Adds the group's records to their tenants' Merkle trees, in chain order (the order
+/// they were placed in), for each tree that held its whole chain.
+async fn grow_trees(
+    tx: &mut WriteTx,
+    heads: &mut HashMap<String, Head>,
+    written: &[&EventRow],
+) -> Result<(), StoreError> {
+    for (tenant_id, head) in heads.iter_mut() {
+        if head.seq == head.loaded_seq || head.tree_size != head.loaded_seq {
+            continue;
+        }
+        let leaves: Vec<Hash> = written
+            .iter()
+            .filter(|r| r.tenant_id == *tenant_id)
+            .map(|r| {
+                r.leaf
+                    .ok_or_else(|| StoreError::Interrupted("a row was not sealed".into()))
+            })
+            .collect::<Result<_, _>>()?;
+        grow(tx, tenant_id, head.tree_size as u64, &leaves).await?;
+        head.tree_size = head.seq;
+    }
+    Ok(())
+}
+
+/// Moves each tenant's chain head (and its tree's size) that the group advanced.
 async fn update_chain_heads(
     tx: &mut WriteTx,
     heads: &HashMap<String, Head>,
@@ -147,12 +177,16 @@ async fn update_chain_heads(
     for (tenant_id, head) in heads {
         if head.seq != head.loaded_seq {
             on_tx!(tx, |conn| {
-                sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE tenant_id = $3")
-                    .bind(head.seq)
-                    .bind(&head.hash)
-                    .bind(tenant_id)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE chain_heads SET seq = $1, hash = $2, tree_size = $3 \
+                     WHERE tenant_id = $4",
+                )
+                .bind(head.seq)
+                .bind(&head.hash)
+                .bind(head.tree_size)
+                .bind(tenant_id)
+                .execute(&mut *conn)
+                .await?;
             });
         }
     }

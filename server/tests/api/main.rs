@@ -10,6 +10,7 @@ mod console_errors;
 mod console_query;
 mod hostile;
 mod ingest;
+mod proofs;
 mod pull;
 mod scale;
 mod scope;
