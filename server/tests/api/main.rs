@@ -12,3 +12,4 @@ mod ingest;
 mod pull;
 mod scale;
 mod scope;
+mod usage;
