@@ -121,21 +121,29 @@ fn json_record(out: &mut Vec<u8>, r: &ExportRow) -> Result<(), ExportError> {
     Ok(())
 }
 
-pub(super) fn json_rows(rows: &[ExportRow], first: bool) -> Result<Vec<u8>, ExportError> {
-    let mut out = Vec::with_capacity(rows.len() * 768);
+/// Appends a page's records to `out` as JSON array members, each on a line of its own
+/// (`first`: no comma before the first). The export and the pull write them.
+pub(in crate::api) fn json_rows(
+    out: &mut Vec<u8>,
+    rows: &[ExportRow],
+    first: bool,
+) -> Result<(), ExportError> {
+    // Each stored body goes through whole, with an envelope of a few hundred bytes:
+    // reserved at once, as doubling a page of large records would hold it twice.
+    out.reserve(rows.iter().map(|r| r.body.len() + 512).sum());
     for (i, r) in rows.iter().enumerate() {
         if !(first && i == 0) {
             out.push(b',');
         }
         out.push(b'\n');
-        json_record(&mut out, r)?;
+        json_record(out, r)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Why a page could not be written.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum ExportError {
+pub(in crate::api) enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -268,7 +276,7 @@ mod tests {
         );
 
         let mut json = b"[".to_vec();
-        json.extend(json_rows(&export, true).expect("json"));
+        json_rows(&mut json, &export, true).expect("json");
         json.extend_from_slice(b"\n]\n");
         let mut typed = b"[".to_vec();
         for (i, e) in events.iter().enumerate() {
@@ -301,9 +309,9 @@ mod tests {
             body: "{\"detail\":[],\"metadata\":{}}".into(),
             hash: String::new(),
         };
-        assert!(json_rows(std::slice::from_ref(&row), true).is_err());
+        assert!(json_rows(&mut Vec::new(), std::slice::from_ref(&row), true).is_err());
         assert!(csv_rows(std::slice::from_ref(&row), true).is_err());
         row.body = "not json".into();
-        assert!(json_rows(std::slice::from_ref(&row), true).is_err());
+        assert!(json_rows(&mut Vec::new(), std::slice::from_ref(&row), true).is_err());
     }
 }

@@ -4,6 +4,8 @@
 mod encode;
 mod stream;
 
+pub(super) use encode::json_rows;
+
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;

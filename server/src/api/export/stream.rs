@@ -54,11 +54,10 @@ pub(super) fn stream(
             Some(Ok(rows)) => {
                 let chunk = match s.format {
                     Format::Csv => csv_rows(&rows, first),
-                    Format::Json => json_rows(&rows, first).map(|json| {
+                    Format::Json => {
                         let mut chunk = if first { vec![b'['] } else { Vec::new() };
-                        chunk.extend(json);
-                        chunk
-                    }),
+                        json_rows(&mut chunk, &rows, first).map(|()| chunk)
+                    }
                 };
                 chunk.map_err(|e| {
                     tracing::error!(error = %e, "export failed mid-stream");
