@@ -175,6 +175,16 @@ impl Store {
             .collect())
     }
 
+    /// `column AS name, …` summed: saturating, since the ingest accepts credits, cost and
+    /// executions up to i64::MAX per record and a Usage tab must still show.
+    fn sum_columns(&self, columns: &[(&str, &str)]) -> String {
+        columns
+            .iter()
+            .map(|(column, name)| format!("{} AS {name}", self.dialect.saturating_sum(column)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Sums from a roll-up table over its whole buckets in `[first, last)`.
     #[allow(clippy::too_many_arguments)]
     async fn rolled_up_sums(
@@ -187,15 +197,17 @@ impl Store {
         first: Option<i64>,
         last: Option<i64>,
     ) -> StoreResult<Vec<Sums>> {
+        let sums = self.sum_columns(&[
+            ("records", "records"),
+            ("executions", "executions"),
+            ("credits", "credits"),
+            ("tokens_in", "tokens_in"),
+            ("tokens_out", "tokens_out"),
+            ("cost", "cost"),
+        ]);
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new(format!(
-                "SELECT name, CAST(SUM(records) AS BIGINT) AS records, \
-                 CAST(SUM(executions) AS BIGINT) AS executions, \
-                 CAST(SUM(credits) AS BIGINT) AS credits, \
-                 CAST(SUM(tokens_in) AS BIGINT) AS tokens_in, \
-                 CAST(SUM(tokens_out) AS BIGINT) AS tokens_out, \
-                 CAST(SUM(cost) AS BIGINT) AS cost \
-                 FROM {table} WHERE tenant_id = "
+                "SELECT name, {sums} FROM {table} WHERE tenant_id = "
             ));
             q.push_bind(scope.tenant_id.clone());
             q.push(" AND dim = ").push_bind(agg.group.to_owned());
@@ -225,15 +237,16 @@ impl Store {
         agg: Aggregate,
     ) -> StoreResult<Vec<Sums>> {
         let group = agg.group;
+        let sums = self.sum_columns(&[
+            ("executions", "executions"),
+            ("credits_micros", "credits"),
+            ("tokens_in", "tokens_in"),
+            ("tokens_out", "tokens_out"),
+            ("cost_micros", "cost"),
+        ]);
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new(format!(
-                "SELECT {group} AS name, COUNT(*) AS records, \
-                 CAST(COALESCE(SUM(executions), 0) AS BIGINT) AS executions, \
-                 CAST(COALESCE(SUM(credits_micros), 0) AS BIGINT) AS credits, \
-                 CAST(COALESCE(SUM(tokens_in), 0) AS BIGINT) AS tokens_in, \
-                 CAST(COALESCE(SUM(tokens_out), 0) AS BIGINT) AS tokens_out, \
-                 CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost \
-                 FROM events WHERE tenant_id = "
+                "SELECT {group} AS name, COUNT(*) AS records, {sums} FROM events WHERE tenant_id = "
             ));
             push_where(&mut q, scope, query);
             q.push(" AND kind IN (");

@@ -1,17 +1,20 @@
 //! `GET /api/v1/events` (pages newest first, or chain order for SIEMs that must miss
 //! nothing) and `GET /api/v1/events/{id}`.
 
+use super::export::json_rows;
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
-use app::model::EventKind;
+use app::model::{Event, EventKind};
 use app::store::{Cursor, EventQuery, Order, RecordRef};
 use axum::{
     extract::{Path, State},
+    http::header,
+    response::{IntoResponse, Response},
     Json,
 };
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// One record by id. Outside the key's scope it is "not found", exactly like a missing
 /// id. Each account may use an id once: `?account_id=` names the account when several
@@ -22,7 +25,7 @@ pub async fn one(
     caller: ApiCaller,
     Path(id): Path<String>,
     QueryPairs(pairs): QueryPairs,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Event>, ApiError> {
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
     let mut account_id = None;
     for (name, value) in pairs {
@@ -40,7 +43,9 @@ pub async fn one(
         .map_err(ApiError::read_failed)?;
     match found.len() {
         0 => Err(ApiError::NotFound),
-        1 => Ok(Json(json!(found.remove(0)))),
+        // Serialised straight from the record: a `Value` copy of an admin action's
+        // values would double what it takes.
+        1 => Ok(Json(found.remove(0))),
         n => {
             let accounts: Vec<&str> = found
                 .iter()
@@ -58,30 +63,42 @@ pub async fn one(
 }
 
 /// Records of the key's scope: newest first with `cursor`, or in chain order after `after_seq`.
+///
+/// Each record is written from its stored text as the JSON export writes it (byte for
+/// byte what `Event` serialises to), never decoded: an admin action's values may fill
+/// the body limit with small values that decode into some thirty times their size, and
+/// a page holds up to 1,000 records.
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 pub async fn pull(
     State(state): State<AppState>,
     caller: ApiCaller,
     QueryPairs(pairs): QueryPairs,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = api_query(pairs, Use::Pull)?;
-    let (events, next) = state
+    let (rows, next) = state
         .store
-        .list(&caller.scope(), &query)
+        .export_page(&caller.scope(), &query)
         .await
         .map_err(ApiError::read_failed)?;
     // Chain order pages by `after_seq` (poll again with the last one seen); newest-first by cursor.
     let (next_cursor, next_after_seq) = match &query.order {
         Order::ChainAscending { after_seq } => {
-            (None, Some(events.last().map_or(*after_seq, |e| e.seq)))
+            (None, Some(rows.last().map_or(*after_seq, |r| r.seq)))
         }
         _ => (next.map(|c| c.encode()), None),
     };
-    Ok(Json(json!({
-        "events": events,
-        "next_cursor": next_cursor,
-        "next_after_seq": next_after_seq,
-    })))
+    let mut body = b"{\"events\":[".to_vec();
+    json_rows(&mut body, &rows, true).map_err(ApiError::read_failed)?;
+    drop(rows);
+    body.extend_from_slice(
+        format!(
+            "\n],\"next_cursor\":{},\"next_after_seq\":{}}}",
+            json!(next_cursor),
+            json!(next_after_seq)
+        )
+        .as_bytes(),
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// What the parameters are for: a pull pages, an export takes every page.

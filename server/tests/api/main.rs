@@ -14,3 +14,4 @@ mod proofs;
 mod pull;
 mod scale;
 mod scope;
+mod usage;

@@ -4,6 +4,8 @@
 mod encode;
 mod stream;
 
+pub(super) use encode::json_rows;
+
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
@@ -21,7 +23,7 @@ use chrono::Utc;
 use serde_json::json;
 use std::net::SocketAddr;
 
-/// Rows fetched per round trip while streaming.
+/// Rows fetched per round trip while streaming, at most (see `stream::PAGE_BYTES`).
 const CHUNK: u32 = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,9 +6,16 @@ use app::model::Scope;
 use app::store::{Cursor, ExportRow, Store, StoreError};
 use axum::body::Bytes;
 
+/// Stored bytes a page should hold. Records may be up to the body limit (32 MiB) each:
+/// 1,000 of them would take gigabytes, and on SQLite a page read as one value fails past
+/// 1 GB (SQLITE_MAX_LENGTH).
+const PAGE_BYTES: usize = 32 << 20;
+
 /// Pages through the selection by keyset in one task while this stream encodes the
 /// previous page, so reading and encoding overlap; at most two pages wait in between,
-/// which keeps memory flat. A client that goes away stops the reader.
+/// which keeps memory flat. Each page holds about `PAGE_BYTES` at the previous page's
+/// sizes, up to the query's limit; the first holds one record. A client that goes away
+/// stops the reader.
 pub(super) fn stream(
     store: Store,
     scope: Scope,
@@ -18,11 +25,14 @@ pub(super) fn stream(
     let query = export.query.clone();
     tokio::spawn(async move {
         let mut cursor: Option<Cursor> = None;
+        let mut limit = 1;
         loop {
             let mut q = query.clone();
             q.cursor = cursor.take();
+            q.limit = limit;
             match store.export_page(&scope, &q).await {
                 Ok((events, next)) => {
+                    limit = next_limit(&events, query.limit);
                     if pages.send(Ok(events)).await.is_err() {
                         return; // the client went away
                     }
@@ -54,11 +64,10 @@ pub(super) fn stream(
             Some(Ok(rows)) => {
                 let chunk = match s.format {
                     Format::Csv => csv_rows(&rows, first),
-                    Format::Json => json_rows(&rows, first).map(|json| {
+                    Format::Json => {
                         let mut chunk = if first { vec![b'['] } else { Vec::new() };
-                        chunk.extend(json);
-                        chunk
-                    }),
+                        json_rows(&mut chunk, &rows, first).map(|()| chunk)
+                    }
                 };
                 chunk.map_err(|e| {
                     tracing::error!(error = %e, "export failed mid-stream");
@@ -86,9 +95,57 @@ pub(super) fn stream(
     })
 }
 
+/// As many rows as `PAGE_BYTES` holds at the average stored size of `rows`, from 1 to `max`.
+fn next_limit(rows: &[ExportRow], max: u32) -> u32 {
+    let bytes: usize = rows.iter().map(|r| r.body.len()).sum();
+    let average = (bytes / rows.len().max(1)).max(1);
+    u32::try_from(PAGE_BYTES / average)
+        .unwrap_or(max)
+        .clamp(1, max)
+}
+
 struct Encoder {
     rx: tokio::sync::mpsc::Receiver<Result<Vec<ExportRow>, StoreError>>,
     format: Format,
     first: bool,
     done: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(sizes: &[usize]) -> Vec<ExportRow> {
+        sizes
+            .iter()
+            .map(|&n| ExportRow {
+                id: "x".into(),
+                tenant_id: "t".into(),
+                account_id: None,
+                seq: 1,
+                kind: "job".into(),
+                occurred_at: 0,
+                received_at: 0,
+                actor: "a".into(),
+                actor_type: "user".into(),
+                ip: None,
+                user_agent: None,
+                written_by: "vigil".into(),
+                body: "x".repeat(n),
+                hash: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pages_hold_about_page_bytes() {
+        // Small records: the whole limit.
+        assert_eq!(next_limit(&rows(&[700, 900]), 1000), 1000);
+        // 64 KiB records: 512 of them.
+        assert_eq!(next_limit(&rows(&[64 << 10]), 1000), 512);
+        // Records at the body limit, or larger than a page: one at a time.
+        assert_eq!(next_limit(&rows(&[32 << 20]), 1000), 1);
+        assert_eq!(next_limit(&rows(&[40 << 20, 1]), 1000), 1);
+        assert_eq!(next_limit(&[], 1000), 1000);
+    }
 }
