@@ -6,6 +6,7 @@ mod caller;
 mod error;
 pub mod export;
 pub mod ingest;
+mod params;
 mod pull;
 pub mod record;
 mod strict_json;

@@ -118,7 +118,7 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
 /// as a pull reads them.
 fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let format = Format::take(&mut pairs)?;
-    let mut query = super::pull::api_query(pairs, super::pull::Use::Export)?;
+    let mut query = super::params::api_query(pairs, super::params::Use::Export)?;
     query.limit = CHUNK;
     let day = |t: Option<chrono::DateTime<Utc>>, open: &str| {
         t.map_or(open.to_owned(), |t| {
