@@ -8,6 +8,7 @@ use app::store::{AppendError, ModelRate, NewEvent};
 use axum::{extract::State, http::StatusCode, Json};
 use chrono::Utc;
 use serde_json::{json, Value};
+use tokio::sync::Semaphore;
 
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 pub async fn ingest(
@@ -18,6 +19,14 @@ pub async fn ingest(
     let writer = WriterScope {
         account_id: caller.account_id.clone(),
     };
+    // Bodies being decoded and appended at once hold at most DECODING_BYTES between
+    // them: a body of tiny nested values decodes into some thirty times its size
+    // (bench/peak-rss.sh), so without a bound concurrent bodies had no memory ceiling.
+    // Held until the records are appended, as the decoded records still hold it.
+    let _budget = DECODING
+        .acquire_many(decoding_permits(body.len()))
+        .await
+        .map_err(ApiError::internal)?;
     // Decoding a batch takes milliseconds of CPU: on a blocking thread, so the runtime's
     // workers stay free to drive the writer's transaction between its statements.
     let store = state.store.clone();
@@ -48,6 +57,18 @@ pub async fn ingest(
         json!(outcomes.first())
     };
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// The body bytes decoding at once, across requests: two bodies at the 32 MiB limit.
+const DECODING_BYTES: usize = 64 << 20;
+/// One permit per KiB of body.
+static DECODING: Semaphore = Semaphore::const_new(DECODING_BYTES >> 10);
+
+/// A body's permits: its KiB, rounded up, at most the whole budget (a body over the
+/// budget, allowed by a raised body limit, waits until it is alone).
+fn decoding_permits(len: usize) -> u32 {
+    let kib = len.div_ceil(1024).clamp(1, DECODING_BYTES >> 10);
+    u32::try_from(kib).unwrap_or(u32::MAX)
 }
 
 /// The records of an ingest body, and whether it was a batch (an array); `rate` gives
@@ -89,5 +110,25 @@ fn item_prefix(batch: bool, i: usize) -> String {
         format!("[{i}]")
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_bodies_at_the_limit_decode_at_once_and_no_more() {
+        let budget = (DECODING_BYTES >> 10) as u32;
+        assert_eq!(decoding_permits(0), 1);
+        assert_eq!(decoding_permits(1), 1);
+        assert_eq!(decoding_permits(1025), 2);
+        assert_eq!(decoding_permits(32 << 20), budget / 2);
+        assert_eq!(
+            decoding_permits(1 << 30),
+            budget,
+            "never more than the whole budget"
+        );
+        assert_eq!(DECODING.available_permits(), budget as usize);
     }
 }
