@@ -63,6 +63,8 @@ pub struct WriterProfile {
     pub insert_us: f64,
     pub job_heads_us: f64,
     pub rollups_us: f64,
+    /// The Merkle trees: partial tiles read, grown and written.
+    pub tree_us: f64,
     pub commit_us: f64,
     /// BEGIN to end of COMMIT; what is left after the stages above is statements'
     /// round trips and savepoints.
@@ -81,6 +83,7 @@ impl From<WriterStats> for WriterProfile {
             insert_us: us(s.insert),
             job_heads_us: us(s.job_heads),
             rollups_us: us(s.rollups),
+            tree_us: us(s.tree),
             commit_us: us(s.commit),
             total_us: us(s.total),
         }
@@ -603,8 +606,8 @@ pub fn table(r: &Report) -> String {
     );
     for (phase, w) in [("raw", &r.writer_raw), ("HTTP", &r.writer_http)] {
         out += &format!(
-            "| writer, {phase}: µs per record | check {:.0} · insert {:.0} · job heads {:.0} · roll-ups {:.0} · commit {:.0} · total {:.0} ({:.0} records, {:.1} requests per group) |\n",
-            w.check_us, w.insert_us, w.job_heads_us, w.rollups_us,
+            "| writer, {phase}: µs per record | check {:.0} · insert {:.0} · job heads {:.0} · roll-ups {:.0} · tree {:.1} · commit {:.0} · total {:.0} ({:.0} records, {:.1} requests per group) |\n",
+            w.check_us, w.insert_us, w.job_heads_us, w.rollups_us, w.tree_us,
             w.commit_us, w.total_us, w.rows_per_group, w.requests_per_group
         );
     }
