@@ -88,7 +88,9 @@ CREATE TABLE events (
     hash          TEXT NOT NULL,
     UNIQUE (tenant_id, seq)
 );
-CREATE UNIQUE INDEX events_id ON events (tenant_id, id, COALESCE(account_id, ''));
+-- Led by the id, as the primary key it replaces: the writer's duplicate check looks up
+-- a batch's ids (with a tenant) and no other index can look tempting to a planner.
+CREATE UNIQUE INDEX events_id ON events (id, tenant_id, COALESCE(account_id, ''));
 -- Time indexes ascending: records arrive in time order, so each key group grows at its end
 -- and pages split full (descending, every insert lands at a group's start and leaves
 -- half-empty pages behind: twice the size). Both databases walk them backwards as cheaply.

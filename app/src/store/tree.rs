@@ -6,7 +6,7 @@ use super::tx::{on_tx, WriteTx};
 use super::{with_read, Store, StoreError, StoreResult};
 use crate::merkle::tiles::{RightEdge, Tile, TileId, TileNodes, TileReadError, TileReader};
 use crate::merkle::{self, Hash, ProveError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A stored tile row: level, index, width, hashes.
 type TileRow = (i32, i64, i32, Vec<u8>);
@@ -60,16 +60,13 @@ pub(super) async fn grow(
     }
     let edge = RightEdge::from_tiles(size, partials).map_err(|e| corrupt(tenant_id, e))?;
     let appended = edge.append(leaves).map_err(|e| corrupt(tenant_id, e))?;
-    let stored: HashMap<(u32, u64), ()> = wanted
-        .iter()
-        .map(|id| ((id.level(), id.index()), ()))
-        .collect();
+    let stored: HashSet<(u32, u64)> = wanted.iter().map(|id| (id.level(), id.index())).collect();
     for tile in &appended.tiles {
         let id = tile.id();
         let (level, idx, width) = (id.level() as i32, id.index() as i64, id.width() as i32);
         let bytes = tile.to_bytes();
         // A partial tile grows in place (the triggers allow only that); others are new.
-        let sql = if stored.contains_key(&(id.level(), id.index())) {
+        let sql = if stored.contains(&(id.level(), id.index())) {
             "UPDATE merkle_tiles SET width = $4, hashes = $5 \
              WHERE tenant_id = $1 AND level = $2 AND idx = $3"
         } else {
