@@ -94,10 +94,12 @@ async fn existing_ids(
 ) -> Result<HashMap<IdKey, i64>, sqlx::Error> {
     let mut existing: HashMap<IdKey, i64> = HashMap::new();
     for chunk in rows.chunks(INSERT_CHUNK) {
-        let found: Vec<(String, Option<String>, i64)> = on_tx!(tx, |conn| {
-            let mut q =
-                QueryBuilder::new("SELECT id, account_id, seq FROM events WHERE tenant_id = ");
-            q.push_bind(tenant_id.to_owned()).push(" AND id IN (");
+        // By id alone, the index's lead: with the tenant in the condition too,
+        // PostgreSQL walked a young table's tenant index instead (185 µs per record).
+        let found: Vec<(String, String, Option<String>, i64)> = on_tx!(tx, |conn| {
+            let mut q = QueryBuilder::new(
+                "SELECT id, tenant_id, account_id, seq FROM events WHERE id IN (",
+            );
             let mut ids = q.separated(", ");
             for r in chunk {
                 ids.push_bind(r.id.clone());
@@ -105,7 +107,12 @@ async fn existing_ids(
             q.push(")");
             q.build_query_as().fetch_all(&mut *conn).await?
         });
-        existing.extend(found.into_iter().map(|(id, a, s)| ((a, id), s)));
+        existing.extend(
+            found
+                .into_iter()
+                .filter(|(_, t, _, _)| t == tenant_id)
+                .map(|(id, _, a, s)| ((a, id), s)),
+        );
     }
     Ok(existing)
 }
