@@ -48,6 +48,7 @@ pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use row::{EventRow, ExportRow, GENESIS};
+pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};
 
 use sqlx::{

@@ -4,11 +4,12 @@
 use super::narrow::Narrow;
 use super::planner::{pg_settings, planned};
 use super::query::{Cursor, EventQuery, Order, RecordRef};
-use super::row::{EventRow, ExportRow, PageRow};
+use super::row::{EventRow, ExportRow, Page, PageRow};
 use super::search::explained;
-use super::sql::{push_accounts, push_page};
+use super::sql::{push_accounts, push_json_page, push_page};
 use super::{with_read, Backend, Store, StoreError, StoreResult};
 use crate::model::{Event, EventKind, EventPage, JobKey, Scope};
+use futures_util::TryStreamExt;
 use sqlx::QueryBuilder;
 
 /// Pages of at least this many rows (exports, pulls) are read on the bulk pool, and from
@@ -88,7 +89,7 @@ impl Store {
         query: &EventQuery,
     ) -> StoreResult<(Vec<R>, Option<Cursor>)> {
         let limit = query.limit.clamp(1, 1000);
-        let mut rows = match (&query.search, &query.order) {
+        let page = match (&query.search, &query.order) {
             (Some(text), Order::NewestFirst) => {
                 self.search_page::<R>(scope, query, text, limit).await?
             }
@@ -97,7 +98,8 @@ impl Store {
                     .await?
             }
         };
-        let more = rows.len() > limit as usize;
+        let more = page.cut || page.rows.len() > limit as usize;
+        let mut rows = page.rows;
         rows.truncate(limit as usize);
         let next = match (more, rows.last()) {
             (true, Some(last)) => {
@@ -109,58 +111,73 @@ impl Store {
         Ok((rows, next))
     }
 
-    /// The page's rows, one more than `limit` if there is another page; a search takes
-    /// its candidates from `candidates` when given.
+    /// The page's rows, one more than `limit` if there is another page, and fewer if
+    /// their bodies reach `R::PAGE_BYTES` (`cut`); a search takes its candidates from
+    /// `narrow` when given.
     pub(super) async fn page<R: PageRow>(
         &self,
         scope: &Scope,
         query: &EventQuery,
         limit: u32,
         narrow: &Narrow,
-    ) -> StoreResult<Vec<R>> {
+    ) -> StoreResult<Page<R>> {
         if let (Backend::Sqlite { bulk, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
             // sqlx-sqlite hands rows from SQLite's thread to the task one at a time, and
             // at export sizes those hand-offs cost more than the rows: the page crosses
-            // as one JSON array of rows instead. An aggregate's order is unspecified, so
+            // as one JSON array of rows instead, cut to the budget in SQL (it is one
+            // string, which SQLite caps at 1 GB). An aggregate's order is unspecified, so
             // the page's order is restored here (on rows that already have it: cheap).
-            let mut q = QueryBuilder::new(format!(
-                "SELECT json_group_array(json_array({})) FROM (",
-                R::COLUMNS
-            ));
-            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
-            q.push(")");
-            let json: String = q.build_query_scalar().fetch_one(bulk).await?;
+            let mut q = QueryBuilder::new("");
+            push_json_page(
+                &mut q,
+                scope,
+                query,
+                limit,
+                R::COLUMNS,
+                narrow,
+                R::PAGE_BYTES as i64,
+            );
+            let (json, left_out): (Option<String>, i64) =
+                q.build_query_as().fetch_one(bulk).await?;
             let mut rows: Vec<R> =
-                serde_json::from_str(&json).map_err(|e| StoreError::Corrupt {
-                    id: "(page)".into(),
-                    reason: e.to_string(),
+                serde_json::from_str(json.as_deref().unwrap_or("[]")).map_err(|e| {
+                    StoreError::Corrupt {
+                        id: "(page)".into(),
+                        reason: e.to_string(),
+                    }
                 })?;
             match query.order {
                 Order::NewestFirst => rows.sort_by_key(|r| std::cmp::Reverse(r.position())),
                 Order::NewerThan(_) => rows.sort_by_key(|r| r.position()),
                 Order::ChainAscending { .. } => rows.sort_by_key(R::seq),
             }
-            return Ok(rows);
+            return Ok(Page {
+                rows,
+                cut: left_out > 0,
+            });
         }
+        let sql = |q: &mut QueryBuilder<'_, _>| {
+            push_page(q, scope, query, limit, 0, R::COLUMNS, narrow);
+        };
         if let (Backend::Postgres { pool, .. }, Some(settings)) =
             (&self.backend, pg_settings(query, narrow))
         {
             let mut tx = planned(pool, settings).await?;
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
-            let rows = q.build_query_as().fetch_all(&mut *tx).await?;
+            sql(&mut q);
+            let page = budgeted(q.build_query_as().fetch(&mut *tx)).await?;
             tx.rollback().await?;
-            return Ok(rows);
+            return Ok(page);
         }
         if let (Backend::Postgres { bulk, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
             let mut q = QueryBuilder::new("");
-            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
-            return Ok(q.build_query_as().fetch_all(bulk).await?);
+            sql(&mut q);
+            return budgeted(q.build_query_as().fetch(bulk)).await;
         }
         Ok(with_read!(self, |pool| {
             let mut q = QueryBuilder::new("");
             push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
-            q.build_query_as().fetch_all(pool).await?
+            budgeted(q.build_query_as().fetch(pool)).await?
         }))
     }
 
@@ -229,6 +246,30 @@ impl Store {
         });
         rows.into_iter().map(EventRow::into_event).collect()
     }
+}
+
+/// Reads rows until their bodies reach `R::PAGE_BYTES`: the rows after are not kept
+/// (nor, once the stream is dropped, read).
+async fn budgeted<R, S>(mut rows: S) -> StoreResult<Page<R>>
+where
+    R: PageRow,
+    S: futures_util::Stream<Item = Result<R, sqlx::Error>> + Unpin,
+{
+    let (mut page, mut bytes) = (Vec::new(), 0);
+    while let Some(row) = rows.try_next().await? {
+        if bytes >= R::PAGE_BYTES {
+            return Ok(Page {
+                rows: page,
+                cut: true,
+            });
+        }
+        bytes += row.body_len();
+        page.push(row);
+    }
+    Ok(Page {
+        rows: page,
+        cut: false,
+    })
 }
 
 /// The most records one id lookup returns (a tenant's accounts may each use an id).

@@ -27,7 +27,25 @@ pub(crate) trait PageRow:
     fn position(&self) -> (i64, i64);
     /// The position in the tenant's chain.
     fn seq(&self) -> i64;
+    /// The stored body's size: what a page's byte budget counts.
+    fn body_len(&self) -> usize;
+    /// The stored bodies a page of these rows holds at most, besides its last record.
+    const PAGE_BYTES: usize;
 }
+
+/// A page's rows, and whether the byte budget ended it before its limit (there is more).
+pub(super) struct Page<R> {
+    pub(super) rows: Vec<R>,
+    pub(super) cut: bool,
+}
+
+/// The stored bodies a page of pulled or exported records holds at most, besides its
+/// last record: written from their stored text, they take about that much memory.
+pub const PAGE_BYTES: usize = 16 << 20;
+
+/// The same for the console's pages and Live polls, whose records are decoded whole:
+/// an admin action's values decode into some thirty times their text.
+pub const DECODED_PAGE_BYTES: usize = 4 << 20;
 
 /// The hash of "no previous record": the start of every tenant's chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -73,11 +91,15 @@ pub struct EventRow {
 
 impl PageRow for EventRow {
     const COLUMNS: &'static str = COLUMNS;
+    const PAGE_BYTES: usize = DECODED_PAGE_BYTES;
     fn position(&self) -> (i64, i64) {
         (self.occurred_at, self.seq)
     }
     fn seq(&self) -> i64 {
         self.seq
+    }
+    fn body_len(&self) -> usize {
+        self.body.len()
     }
 }
 
@@ -104,6 +126,7 @@ pub struct ExportRow {
 }
 
 impl PageRow for ExportRow {
+    const PAGE_BYTES: usize = PAGE_BYTES;
     const COLUMNS: &'static str = "id, tenant_id, account_id, seq, kind, occurred_at, \
         received_at, actor, actor_type, ip, user_agent, written_by, body, hash";
     fn position(&self) -> (i64, i64) {
@@ -111,6 +134,9 @@ impl PageRow for ExportRow {
     }
     fn seq(&self) -> i64 {
         self.seq
+    }
+    fn body_len(&self) -> usize {
+        self.body.len()
     }
 }
 

@@ -6,7 +6,7 @@ use super::head_prefix::{push_heads_count, PrefixRange};
 use super::narrow::{Candidates, Narrow};
 use super::planner::{planned, INDEX_ONLY, SERIAL};
 use super::query::{Cursor, EventQuery};
-use super::row::PageRow;
+use super::row::{Page, PageRow};
 use super::search_sql::push_match_count;
 use super::sql::push_page;
 use super::{with_read, Backend, Dialect, Store, StoreResult};
@@ -71,7 +71,7 @@ impl Store {
         query: &EventQuery,
         text: &str,
         limit: u32,
-    ) -> StoreResult<Vec<R>> {
+    ) -> StoreResult<Page<R>> {
         let dialect = self.dialect;
         // Jobs: the heads starting with the term, counted on their prefix indexes; more
         // than a lookup reads means the search index would count more still.
@@ -157,10 +157,11 @@ impl Store {
         query: &EventQuery,
         limit: u32,
         window: u32,
-    ) -> StoreResult<Result<Vec<R>, usize>> {
-        let filled = |rows: Vec<R>| match rows.len() > limit as usize {
-            true => Ok(rows),
-            false => Err(rows.len()),
+    ) -> StoreResult<Result<Page<R>, usize>> {
+        // A page the byte budget ended is full too: there is more to read.
+        let filled = |page: Page<R>| match page.cut || page.rows.len() > limit as usize {
+            true => Ok(page),
+            false => Err(page.rows.len()),
         };
         if self.dialect == Dialect::Postgres {
             let within = Narrow {

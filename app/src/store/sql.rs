@@ -81,6 +81,29 @@ pub(super) fn push_page<'a, DB: sqlx::Database>(
     }
 }
 
+/// SQLite's bulk page (see `Store::page`): the page's rows as one JSON array of arrays
+/// of `columns`, keeping rows, in the page's order, while the bodies before each sum to
+/// less than `budget` characters (so always the first), and how many rows it left out.
+pub(super) fn push_json_page<'a>(
+    q: &mut QueryBuilder<'a, sqlx::Sqlite>,
+    scope: &Scope,
+    query: &EventQuery,
+    limit: u32,
+    columns: &str,
+    narrow: &Narrow,
+    budget: i64,
+) {
+    q.push(format!(
+        "SELECT json_group_array(json_array({columns})) FILTER (WHERE kept), \
+         count(*) FILTER (WHERE NOT kept) FROM (SELECT {columns}, \
+         SUM(length(body)) OVER (ORDER BY {} ROWS UNBOUNDED PRECEDING) - length(body) < ",
+        order_terms(query)
+    ));
+    q.push_bind(budget).push(" AS kept FROM (");
+    push_page(q, scope, query, limit, 0, columns, narrow);
+    q.push("))");
+}
+
 /// `(SELECT * FROM table … LIMIT n) AS table`: the newest `n` rows the query selects
 /// without its search, under the table's own name, so the conditions that follow
 /// (all of the query's again, and the search) read as on the table itself.

@@ -316,6 +316,13 @@ fn check_detail(
                 }
             }
             check_opt(&at("resource_id"), &a.resource_id, SHORT_MAX)?;
+            // Small values nested deep decode into some thirty times their text: each
+            // value is bounded as metadata is, so every read of the record is too.
+            for (field, value) in [("old_value", &a.old_value), ("new_value", &a.new_value)] {
+                if serde_json::to_string(value).map_or(0, |s| s.len()) > LONG_MAX {
+                    return Err(FieldError::new(at(field), "larger than 1 MiB of JSON"));
+                }
+            }
         }
         EventDetail::CreditUsage(c) => {
             check_short(&at("ai_worker"), &c.ai_worker, true)?;
@@ -373,6 +380,11 @@ mod tests {
                 "[2].status",
             ),
             (json!({"kind":"nope","account_id":"a"}), "[2].kind"),
+            (
+                json!({"kind":"admin_action","account_id":"a","action":"update","resource_type":"r",
+                       "event_name":"Changed","new_value":[[["x".repeat(LONG_MAX)]]]}),
+                "[2].new_value",
+            ),
             (
                 json!({"kind":"job","account_id":"a","status":"queued","agent":"x","job_type":"t"}),
                 "[2].job_id",

@@ -282,7 +282,68 @@ async fn an_export_pages_by_size_and_misses_nothing(b: Backend) {
     }
 }
 
+/// A page holds at most `PAGE_BYTES` of stored bodies (and one record more), whatever
+/// its limit: big records come in more, smaller pages, and paging still misses nothing.
+async fn pages_stop_at_their_byte_budget(b: Backend) {
+    let app = spawn_app(b).await;
+    let prompt = "p".repeat(240 * 1024);
+    let n = 80; // 80 × 240 KiB: past the 16 MiB budget
+    for i in 0..n {
+        let e = json!({"kind": "job", "account_id": "a1", "job_id": format!("job_{i}"),
+            "status": "queued", "agent": "a", "job_type": "t", "prompt": prompt});
+        let (s, body) = app.post_events(&app.key, &e).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let budget = app::store::PAGE_BYTES;
+    for (first, next) in [("after_seq=0", "after_seq"), ("", "cursor")] {
+        let mut query = format!("limit=1000&{first}");
+        let mut seen = HashSet::new();
+        let mut pages = 0;
+        loop {
+            let (s, page) = app.get_events(&app.key, &query).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            let events = page["events"].as_array().expect("events");
+            pages += 1;
+            assert!(
+                events.len() * prompt.len() <= budget + 2 * prompt.len(),
+                "{} records in one page",
+                events.len()
+            );
+            for e in events {
+                assert!(seen.insert(e["seq"].as_i64().expect("seq")), "once each");
+            }
+            let token = match next {
+                "after_seq" if !events.is_empty() => page["next_after_seq"].to_string(),
+                "cursor" => match page["next_cursor"].as_str() {
+                    Some(c) => c.to_owned(),
+                    None => break,
+                },
+                _ => break,
+            };
+            query = format!("limit=1000&{next}={token}");
+        }
+        assert_eq!(seen.len(), n, "{next}: every record");
+        assert!(pages >= 2, "{next}: {pages} pages");
+    }
+    // The console decodes its records whole: its pages stop sooner.
+    let cookie = app
+        .sign_in("tenant@t1.test", crate::common::PASSWORD)
+        .await
+        .expect("session");
+    let (s, body) = app.list(Some(&cookie), json!({"kind": "job"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let page: Value = serde_json::from_str(&body).expect("page");
+    let shown = page["events"].as_array().map_or(0, Vec::len);
+    let most = app::store::DECODED_PAGE_BYTES / prompt.len() + 1;
+    assert!(
+        (1..=most).contains(&shown),
+        "{shown} records on a console page"
+    );
+    assert!(page["next_cursor"].is_string(), "more available");
+}
+
 on_both_backends!(
+    pages_stop_at_their_byte_budget,
     a_pull_returns_each_record_as_getting_it_does,
     an_export_pages_by_size_and_misses_nothing,
     export_selects_what_a_pull_selects,

@@ -2,7 +2,7 @@
 //! plan shape shows here, not only in the bench. The expected text was read from the
 //! builders once and checked by eye; bound values are not part of it.
 
-use super::push_page;
+use super::{push_json_page, push_page};
 use crate::model::{Column, Condition, EventKind, Join, Op, Scope};
 use crate::store::head_prefix::{push_heads_count, PrefixRange};
 use crate::store::narrow::{Candidates, Narrow};
@@ -318,20 +318,19 @@ fn a_search_window_floor_and_a_bulk_page_keep_their_shape() {
         q.sql(),
         r#"SELECT occurred_at, seq FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ? OFFSET ?"#
     );
-    let mut q = QueryBuilder::<sqlx::Sqlite>::new("SELECT json_group_array(json_array(id)) FROM (");
-    push_page(
+    let mut q = QueryBuilder::<sqlx::Sqlite>::new("");
+    push_json_page(
         &mut q,
         &admin(),
         &EventQuery::default(),
         500,
-        0,
-        "id",
+        "id, seq, occurred_at, body",
         &floor,
+        16 << 20,
     );
-    q.push(")");
     assert_eq!(
         q.sql(),
-        r#"SELECT json_group_array(json_array(id)) FROM (SELECT id FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?)"#
+        r#"SELECT json_group_array(json_array(id, seq, occurred_at, body)) FILTER (WHERE kept), count(*) FILTER (WHERE NOT kept) FROM (SELECT id, seq, occurred_at, body, SUM(length(body)) OVER (ORDER BY occurred_at DESC, seq DESC ROWS UNBOUNDED PRECEDING) - length(body) < ? AS kept FROM (SELECT id, seq, occurred_at, body FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?))"#
     );
 }
 
