@@ -33,3 +33,23 @@ CREATE TRIGGER merkle_tiles_no_truncate BEFORE TRUNCATE ON merkle_tiles
 -- How many of the tenant's records the tree holds: its chain length, once a database
 -- made before the tree has caught up (Store::build_trees, at start-up).
 ALTER TABLE chain_heads ADD COLUMN tree_size BIGINT NOT NULL DEFAULT 0;
+
+-- Signed checkpoints (C2SP tlog-checkpoint in a signed note): a tenant's tree size and
+-- root as Vigil's key signed them, one per size the tree was signed at
+-- (app/src/store/checkpoints.rs). Kept for witnesses and auditors: never changed.
+CREATE TABLE checkpoints (
+    tenant_id   TEXT NOT NULL,
+    size        BIGINT NOT NULL,
+    note        TEXT NOT NULL,
+    signed_at   BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, size)
+);
+CREATE FUNCTION checkpoints_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'checkpoints are append-only';
+END;
+$$;
+CREATE TRIGGER checkpoints_no_update_delete BEFORE UPDATE OR DELETE ON checkpoints
+    FOR EACH ROW EXECUTE FUNCTION checkpoints_append_only();
+CREATE TRIGGER checkpoints_no_truncate BEFORE TRUNCATE ON checkpoints
+    FOR EACH STATEMENT EXECUTE FUNCTION checkpoints_append_only();

@@ -36,3 +36,22 @@ END;
 -- How many of the tenant's records the tree holds: its chain length, once a database
 -- made before the tree has caught up (Store::build_trees, at start-up).
 ALTER TABLE chain_heads ADD COLUMN tree_size INTEGER NOT NULL DEFAULT 0;
+
+-- Signed checkpoints (C2SP tlog-checkpoint in a signed note): a tenant's tree size and
+-- root as Vigil's key signed them, one per size the tree was signed at
+-- (app/src/store/checkpoints.rs). Kept for witnesses and auditors: never changed.
+CREATE TABLE checkpoints (
+    tenant_id   TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    note        TEXT NOT NULL,
+    signed_at   INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, size)
+);
+CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'checkpoints are append-only');
+END;
+CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'checkpoints are append-only');
+END;

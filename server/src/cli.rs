@@ -119,6 +119,9 @@ pub enum Command {
         #[arg(long)]
         grant: Option<String>,
     },
+    /// Sign a checkpoint of every tree that grew since its last one (the server does so
+    /// every minute) and print the key that verifies them.
+    Checkpoint(SigningArgs),
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {
         #[arg(long)]
@@ -140,6 +143,21 @@ pub struct ServeArgs {
     /// (a control service on the same network; off: only public https).
     #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// The key that signs the trees' checkpoints, and the name it signs as.
+#[derive(Args, Debug, Clone)]
+pub struct SigningArgs {
+    /// The checkpoint signing key: a C2SP note key file (Ed25519), made on first start
+    /// and readable by its owner only. Keep it apart from the database (README, "Trust").
+    #[arg(long, env = "VIGIL_SIGNING_KEY", default_value = "vigil-signing.key")]
+    pub signing_key: std::path::PathBuf,
+    /// This deployment's name: the key's, and the first part of each tenant's checkpoint
+    /// origin (`NAME/TENANT`).
+    #[arg(long, env = "VIGIL_ORIGIN", default_value = "vigil")]
+    pub origin: String,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,6 +1,8 @@
 //! Run-time configuration of the server.
 
+use app::merkle::note::NoteSigner;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -11,6 +13,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// What a tenant's control webhook may reach.
     pub webhook: app::webhook::WebhookPolicy,
+    /// Signs the trees' checkpoints (see signing.rs); its name is `origin`.
+    pub signer: Arc<NoteSigner>,
+    /// The deployment's name: each tenant's checkpoint origin is `origin/tenant`.
+    pub origin: String,
 }
 
 impl Default for Config {
@@ -20,6 +26,9 @@ impl Default for Config {
             body_limit: 32 << 20,
             secure_cookies: false,
             webhook: app::webhook::WebhookPolicy::default(),
+            // A key of the process's own; `vigil serve` loads the configured file.
+            signer: Arc::new(NoteSigner::generate("vigil").expect("a valid key name")),
+            origin: "vigil".into(),
         }
     }
 }

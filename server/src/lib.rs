@@ -9,6 +9,7 @@ pub mod config;
 pub mod fuzz;
 pub mod seed;
 pub mod server_fns;
+pub mod signing;
 
 use app::store::Store;
 use axum::{

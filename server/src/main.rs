@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
     cli::{Cli, Command, KeyCommand, UserCommand},
-    config, seed, AppState,
+    config, seed, signing, AppState,
 };
 
 #[tokio::main]
@@ -74,12 +74,20 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
     match command {
         Command::Serve(args) => {
             let defaults = config::Config::default();
+            let signer = Arc::new(signing::load_or_create(
+                &args.signing.signing_key,
+                &args.signing.origin,
+            )?);
+            tracing::info!(key = %signer.verifier_key(), "checkpoints are signed by");
+            signing::spawn(store.clone(), signer.clone(), args.signing.origin.clone());
             let config = config::Config {
                 addr: args.addr,
                 secure_cookies: args.secure_cookies,
                 webhook: app::webhook::WebhookPolicy {
                     allow_private: args.webhook_allow_private,
                 },
+                signer,
+                origin: args.signing.origin,
                 ..defaults
             };
             let site_root = args.site_root;
@@ -231,6 +239,12 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 store.grant_serving_role(&role).await?;
                 println!("granted {role} what serving needs; run it with --no-migrate");
             }
+        }
+        Command::Checkpoint(args) => {
+            let signer = signing::load_or_create(&args.signing_key, &args.origin)?;
+            let signed = store.sign_checkpoints(&signer, &args.origin).await?;
+            println!("signed {signed} checkpoints");
+            println!("verifier key: {}", signer.verifier_key());
         }
         Command::Verify { tenant } => {
             let tenants = match tenant {

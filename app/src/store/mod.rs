@@ -16,6 +16,7 @@ mod append;
 pub mod audit;
 mod chain;
 mod check;
+pub mod checkpoints;
 mod dialect;
 mod head_prefix;
 mod identity;
@@ -50,6 +51,7 @@ pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};
+pub use tree::TreeError;
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},

@@ -9,7 +9,7 @@ const SERVING_GRANTS: &[&str] = &[
     "GRANT USAGE ON SCHEMA public TO {role}",
     "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
     "GRANT INSERT ON events, chain_heads, job_heads, usage_hourly, usage_daily, api_keys, \
-     sessions, tenants, accounts, users, memberships, tenant_settings, merkle_tiles TO {role}",
+     sessions, tenants, accounts, users, memberships, tenant_settings, merkle_tiles, checkpoints TO {role}",
     "GRANT UPDATE ON chain_heads, job_heads, usage_hourly, usage_daily, api_keys, users, \
      tenant_settings, merkle_tiles TO {role}",
     "GRANT DELETE ON sessions TO {role}",

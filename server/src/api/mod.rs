@@ -7,6 +7,7 @@ mod error;
 pub mod export;
 pub mod ingest;
 mod params;
+mod proofs;
 mod pull;
 pub mod record;
 mod strict_json;
@@ -32,6 +33,11 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/api/v1/events", get(pull::pull).post(ingest::ingest))
         .route("/api/v1/events/{id}", get(pull::one))
         .route("/api/v1/export", get(export::api_export))
+        .route("/api/v1/checkpoint", get(proofs::latest))
+        .route("/api/v1/checkpoints", get(proofs::history))
+        .route("/api/v1/public-key", get(proofs::public_key))
+        .route("/api/v1/proof/inclusion", get(proofs::inclusion))
+        .route("/api/v1/proof/consistency", get(proofs::consistency))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
 }
 

@@ -4,7 +4,8 @@
 
 use crate::common::{ai, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
-use app::merkle::{verify_consistency, verify_inclusion};
+use app::merkle::note::{Checkpoint, SignedNote, VerifierKey};
+use app::merkle::{verify_consistency, verify_inclusion, Hash};
 use app::store::Store;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -128,7 +129,131 @@ async fn verify_catches_altered_tiles_and_a_lost_tree_is_rebuilt(b: Backend) {
     assert_eq!(reopened.verify("t1").await.expect("verify").failure, None);
 }
 
+async fn get(app: &TestApp, key: Option<&str>, path: &str) -> (StatusCode, String) {
+    let mut r = app.client.get(format!("{}{path}", app.base));
+    if let Some(key) = key {
+        r = r.bearer_auth(key);
+    }
+    let r = r.send().await.expect("get");
+    (r.status(), r.text().await.expect("body"))
+}
+
+/// The latest checkpoint, verified with the served public key: its size and root.
+async fn checkpoint(app: &TestApp, key: &VerifierKey) -> (u64, Hash) {
+    let (s, text) = get(app, Some(&app.key), "/api/v1/checkpoint").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let note = SignedNote::parse(text.as_bytes()).expect("a signed note");
+    note.verify(key).expect("signed by the served key");
+    let body = Checkpoint::parse(note.text()).expect("a checkpoint");
+    assert_eq!(body.origin(), "vigil/t1");
+    (body.size(), *body.root())
+}
+
+fn hashes(v: &Value) -> Vec<Hash> {
+    v.as_array()
+        .expect("hashes")
+        .iter()
+        .map(|h| {
+            let bytes = hex::decode(h.as_str().expect("hex")).expect("hex");
+            bytes.try_into().expect("32 bytes")
+        })
+        .collect()
+}
+
+/// Checkpoints are signed by the served key, and the proofs served verify against them.
+async fn checkpoints_are_signed_and_proofs_verify_against_them(b: Backend) {
+    let app = spawn_app(b).await;
+    let (s, text) = get(&app, None, "/api/v1/public-key").await;
+    assert_eq!(s, StatusCode::OK);
+    let key = VerifierKey::parse(text.trim()).expect("a verifier key");
+    fill(&app, 300).await;
+    let mine = serde_json::json!({"kind": "system_event", "account_id": "a1", "type": "t",
+        "severity": "info", "description": "d", "id": "0190f5a0-0000-7000-8000-000000000077"});
+    let (s, stored) = app.post_events(&app.key, &mine).await;
+    assert_eq!(s, StatusCode::CREATED, "{stored}");
+    let (size, root) = checkpoint(&app, &key).await;
+    assert_eq!(size, 301);
+
+    let (s, text) = get(
+        &app,
+        Some(&app.key),
+        "/api/v1/proof/inclusion?id=0190f5a0-0000-7000-8000-000000000077",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let proof: Value = serde_json::from_str(&text).expect("json");
+    let leaf = app
+        .store
+        .leaf("t1", 301)
+        .await
+        .expect("read")
+        .expect("leaf");
+    assert_eq!(proof["leaf_hash"], hex::encode(leaf));
+    assert_eq!(
+        (proof["leaf_index"].as_u64(), proof["tree_size"].as_u64()),
+        (Some(300), Some(301))
+    );
+    verify_inclusion(300, 301, &leaf, &hashes(&proof["proof"]), &root).expect("included");
+    assert!(proof["checkpoint"]
+        .as_str()
+        .is_some_and(|c| c.contains("vigil/t1\n301\n")));
+
+    fill(&app, 100).await;
+    let (new_size, new_root) = checkpoint(&app, &key).await;
+    assert_eq!(new_size, 401);
+    let (s, text) = get(
+        &app,
+        Some(&app.key),
+        &format!("/api/v1/proof/consistency?from={size}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let proof: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(proof["to"], 401);
+    verify_consistency(size, new_size, &root, &new_root, &hashes(&proof["proof"]))
+        .expect("consistent");
+    let (_, text) = get(&app, Some(&app.key), "/api/v1/checkpoints").await;
+    let history: Value = serde_json::from_str(&text).expect("json");
+    let sizes: Vec<u64> = history["checkpoints"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["size"].as_u64())
+        .collect();
+    assert_eq!(sizes, vec![401, 301]);
+
+    // Scope, and refusals that name their parameter.
+    let (s, _) = get(&app, Some(&app.key_a2), "/api/v1/proof/inclusion?seq=301").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another account's record");
+    let (s, _) = get(&app, Some(&app.key_t2), "/api/v1/proof/inclusion?seq=301").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another tenant's record");
+    for (query, field) in [
+        ("/api/v1/proof/inclusion?seq=301&size=300", "size"),
+        ("/api/v1/proof/inclusion?seq=1&size=999", "size"),
+        ("/api/v1/proof/inclusion?seq=1&colour=red", "colour"),
+        ("/api/v1/proof/inclusion?size=5", "id"),
+        ("/api/v1/proof/consistency?from=9&to=3", "to"),
+        ("/api/v1/proof/consistency?from=-1", "from"),
+        ("/api/v1/checkpoints?limit=0", "limit"),
+    ] {
+        let (s, text) = get(&app, Some(&app.key), query).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {text}");
+        let body: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(body["field"], field, "{query}: {text}");
+    }
+    let (s, _) = get(&app, None, "/api/v1/checkpoint").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    for sql in [
+        "UPDATE checkpoints SET note = ''",
+        "DELETE FROM checkpoints",
+    ] {
+        let err = app.store.execute_raw(sql).await.expect_err(sql);
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}
+
 on_both_backends!(
+    checkpoints_are_signed_and_proofs_verify_against_them,
     the_tree_follows_the_chain_and_its_proofs_verify,
     tiles_only_grow,
     verify_catches_altered_tiles_and_a_lost_tree_is_rebuilt,

@@ -1,0 +1,154 @@
+//! Signed checkpoints: each tenant's tree size and root in a C2SP signed note, kept for
+//! witnesses and auditors (migrations' 0004_proofs.sql).
+
+use super::tree::TreeError;
+use super::{from_ms, with_read, with_write, Store, StoreError, StoreResult};
+use crate::merkle::note::{Checkpoint, NoteSigner, SignedNote};
+use chrono::{DateTime, Utc};
+
+/// A checkpoint as signed and stored.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    /// The signed note: the checkpoint's body, a blank line, its signature line.
+    pub note: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// The checkpoint origin of `tenant_id`'s tree: the deployment, then the tenant.
+pub fn origin(deployment: &str, tenant_id: &str) -> String {
+    format!("{deployment}/{tenant_id}")
+}
+
+fn unsignable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        id: "(checkpoint)".into(),
+        reason: e.to_string(),
+    }
+}
+
+impl Store {
+    /// Signs a checkpoint of every tree that grew since its last one, as `deployment`
+    /// with `signer`; returns how many were signed.
+    pub async fn sign_checkpoints(
+        &self,
+        signer: &NoteSigner,
+        deployment: &str,
+    ) -> StoreResult<usize> {
+        let grown: Vec<(String, i64)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT h.tenant_id, h.tree_size FROM chain_heads h WHERE h.tree_size > \
+                 COALESCE((SELECT MAX(c.size) FROM checkpoints c WHERE c.tenant_id = h.tenant_id), 0)",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        for (tenant_id, size) in &grown {
+            self.sign_checkpoint(signer, deployment, tenant_id, *size as u64)
+                .await?;
+        }
+        Ok(grown.len())
+    }
+
+    /// Signs a checkpoint of `tenant_id`'s tree if it grew since its last one (on demand,
+    /// between the server's scheduled signings).
+    pub async fn sign_checkpoint_of(
+        &self,
+        signer: &NoteSigner,
+        deployment: &str,
+        tenant_id: &str,
+    ) -> StoreResult<()> {
+        let size = self.tree_size(tenant_id).await?;
+        let signed = self
+            .checkpoints(tenant_id, 1)
+            .await?
+            .first()
+            .map_or(0, |c| c.size);
+        if size > signed {
+            self.sign_checkpoint(signer, deployment, tenant_id, size)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Signs and stores the checkpoint of `tenant_id`'s tree at `size`.
+    async fn sign_checkpoint(
+        &self,
+        signer: &NoteSigner,
+        deployment: &str,
+        tenant_id: &str,
+        size: u64,
+    ) -> StoreResult<()> {
+        let root = self.tree_root(tenant_id, size).await.map_err(|e| match e {
+            TreeError::Store(e) => e,
+            other => unsignable(other),
+        })?;
+        let body = Checkpoint::new(&origin(deployment, tenant_id), size, root)
+            .map_err(unsignable)?
+            .body();
+        let mut note = SignedNote::new(body.clone()).map_err(unsignable)?;
+        note.add(signer.sign(&body).map_err(unsignable)?);
+        let now = Utc::now().timestamp_millis();
+        with_write!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO checkpoints (tenant_id, size, note, signed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (tenant_id, size) DO NOTHING",
+            )
+            .bind(tenant_id)
+            .bind(size as i64)
+            .bind(note.to_string())
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// `tenant_id`'s newest checkpoints, newest first, at most `limit`.
+    pub async fn checkpoints(
+        &self,
+        tenant_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredCheckpoint>> {
+        let rows: Vec<(i64, String, i64)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT size, note, signed_at FROM checkpoints WHERE tenant_id = $1 \
+                 ORDER BY size DESC LIMIT $2",
+            )
+            .bind(tenant_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(size, note, signed_at)| StoredCheckpoint {
+                size: size.max(0) as u64,
+                note,
+                signed_at: from_ms(signed_at),
+            })
+            .collect())
+    }
+
+    /// `tenant_id`'s checkpoint at `size`, if one was signed there.
+    pub async fn checkpoint_at(
+        &self,
+        tenant_id: &str,
+        size: u64,
+    ) -> StoreResult<Option<StoredCheckpoint>> {
+        let row: Option<(String, i64)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT note, signed_at FROM checkpoints WHERE tenant_id = $1 AND size = $2",
+            )
+            .bind(tenant_id)
+            .bind(size as i64)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(|(note, signed_at)| StoredCheckpoint {
+            size,
+            note,
+            signed_at: from_ms(signed_at),
+        }))
+    }
+}

@@ -1,0 +1,238 @@
+//! What an auditor checks the log with: the tenant's signed checkpoints, the key that
+//! signed them, and inclusion and consistency proofs of its Merkle tree (README,
+//! "Trust"). A key sees its tenant's tree; an inclusion proof only of records in scope.
+
+use super::record::FieldError;
+use super::{ApiCaller, ApiError, QueryPairs};
+use crate::AppState;
+use app::store::checkpoints::StoredCheckpoint;
+use app::store::{RecordRef, TreeError};
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+
+/// Checkpoints one history request returns at most.
+const MAX_HISTORY: u32 = 1000;
+
+/// `GET /api/v1/public-key`: the verifier key of the checkpoints' signatures, as a C2SP
+/// note verifier key (`name+keyid+base64`). Public: no key needed.
+pub async fn public_key(State(state): State<AppState>) -> Response {
+    text(state.config.signer.verifier_key().to_string())
+}
+
+/// `GET /api/v1/checkpoint`: the tenant's latest signed checkpoint (signed now if the
+/// tree grew since the last), as the signed note itself.
+pub async fn latest(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Response, ApiError> {
+    let latest = latest_checkpoint(&state, &caller.tenant_id).await?;
+    Ok(text(latest.map_or_else(String::new, |c| c.note)))
+}
+
+/// `GET /api/v1/checkpoints?limit=N`: the tenant's checkpoints, newest first.
+pub async fn history(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<Value>, ApiError> {
+    let mut limit = 100;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "limit" => {
+                limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_HISTORY).contains(n))
+                    .ok_or_else(|| {
+                        FieldError::new("limit", format!("between 1 and {MAX_HISTORY}"))
+                    })?;
+            }
+            _ => return Err(FieldError::new(name, "unknown parameter (use limit)").into()),
+        }
+    }
+    let list = state
+        .store
+        .checkpoints(&caller.tenant_id, limit)
+        .await
+        .map_err(ApiError::read_failed)?;
+    Ok(Json(json!({ "checkpoints": list })))
+}
+
+/// `GET /api/v1/proof/inclusion?id=…[&account_id=…]&size=N` (or `seq=` instead of `id`):
+/// the record's leaf and its inclusion proof in the tree of `size` records (default: the
+/// latest checkpoint's).
+pub async fn inclusion(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<Value>, ApiError> {
+    let mut p = Params::read(pairs, &["id", "account_id", "seq", "size"])?;
+    let record = match (p.take("id"), p.take("seq")) {
+        (Some(id), None) => RecordRef::Id {
+            id: id
+                .parse()
+                .map_err(|_| FieldError::new("id", "not a record id (a UUID)"))?,
+            account_id: p.take("account_id"),
+        },
+        (None, Some(seq)) => RecordRef::Seq(number("seq", &seq)? as i64),
+        _ => return Err(FieldError::new("id", "give either id or seq").into()),
+    };
+    let mut found = state
+        .store
+        .get(&caller.scope(), &record)
+        .await
+        .map_err(ApiError::read_failed)?;
+    let event = match found.len() {
+        0 => return Err(ApiError::NotFound),
+        1 => found.remove(0),
+        _ => {
+            return Err(ApiError::Conflict {
+                field: "account_id".into(),
+                message: "several records of your scope share this id: name one with account_id"
+                    .into(),
+            })
+        }
+    };
+    let size = match p.take("size") {
+        Some(size) => number("size", &size)?,
+        None => latest_checkpoint(&state, &caller.tenant_id)
+            .await?
+            .map_or(0, |c| c.size),
+    };
+    let index = event.seq.max(1) as u64 - 1;
+    if index >= size {
+        return Err(FieldError::new(
+            "size",
+            format!(
+                "the record is number {}: size must be at least that",
+                event.seq
+            ),
+        )
+        .into());
+    }
+    let store = &state.store;
+    let leaf = store
+        .leaf(&caller.tenant_id, event.seq)
+        .await
+        .map_err(ApiError::read_failed)?
+        .ok_or(ApiError::NotFound)?;
+    let proof = store
+        .inclusion_proof(&caller.tenant_id, index, size)
+        .await
+        .map_err(proof_error)?;
+    let checkpoint = store
+        .checkpoint_at(&caller.tenant_id, size)
+        .await
+        .map_err(ApiError::read_failed)?;
+    Ok(Json(json!({
+        "id": event.id,
+        "seq": event.seq,
+        "leaf_index": index,
+        "tree_size": size,
+        "leaf_hash": hex::encode(leaf),
+        "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
+        "checkpoint": checkpoint.map(|c| c.note),
+    })))
+}
+
+/// `GET /api/v1/proof/consistency?from=M&to=N`: the proof that the tree of `from`
+/// records is the start of the tree of `to` (default: the latest checkpoint's size).
+pub async fn consistency(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Json<Value>, ApiError> {
+    let mut p = Params::read(pairs, &["from", "to"])?;
+    let from = number(
+        "from",
+        &p.take("from")
+            .ok_or_else(|| FieldError::new("from", "required"))?,
+    )?;
+    let to = match p.take("to") {
+        Some(to) => number("to", &to)?,
+        None => latest_checkpoint(&state, &caller.tenant_id)
+            .await?
+            .map_or(0, |c| c.size),
+    };
+    if from > to {
+        return Err(FieldError::new("to", "must be at least from").into());
+    }
+    let proof = state
+        .store
+        .consistency_proof(&caller.tenant_id, from, to)
+        .await
+        .map_err(proof_error)?;
+    Ok(Json(json!({
+        "from": from,
+        "to": to,
+        "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
+    })))
+}
+
+/// The tenant's latest checkpoint, signing one first if its tree grew since.
+async fn latest_checkpoint(
+    state: &AppState,
+    tenant_id: &str,
+) -> Result<Option<StoredCheckpoint>, ApiError> {
+    let store = &state.store;
+    store
+        .sign_checkpoint_of(&state.config.signer, &state.config.origin, tenant_id)
+        .await
+        .map_err(ApiError::read_failed)?;
+    Ok(store
+        .checkpoints(tenant_id, 1)
+        .await
+        .map_err(ApiError::read_failed)?
+        .into_iter()
+        .next())
+}
+
+fn proof_error(e: TreeError) -> ApiError {
+    match e {
+        TreeError::Invalid(message) => FieldError::new("size", message).into(),
+        TreeError::Store(e) => ApiError::read_failed(e),
+    }
+}
+
+fn number(field: &str, text: &str) -> Result<u64, FieldError> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| *n <= i64::MAX as u64)
+        .ok_or_else(|| FieldError::new(field, "a whole number, 0 or more"))
+}
+
+fn text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+/// Query parameters, each known and given once.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn read(pairs: Vec<(String, String)>, known: &[&str]) -> Result<Params, FieldError> {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (name, value) in pairs {
+            if !known.contains(&name.as_str()) {
+                return Err(FieldError::new(
+                    name,
+                    format!("unknown parameter (use {})", known.join(", ")),
+                ));
+            }
+            if seen.iter().any(|(n, _)| *n == name) {
+                return Err(FieldError::new(name, "given more than once"));
+            }
+            seen.push((name, value));
+        }
+        Ok(Params(seen))
+    }
+
+    fn take(&mut self, name: &str) -> Option<String> {
+        let at = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(at).1)
+    }
+}
