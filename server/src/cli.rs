@@ -126,6 +126,16 @@ pub enum Command {
     Verify {
         #[arg(long)]
         tenant: Option<String>,
+        /// Instead: check the database against a signed checkpoint saved earlier (a
+        /// file holding the note, from `GET /api/v1/checkpoint`, a witness, an email).
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
+        /// The verifier key the checkpoint must be signed with (`name+id+key`, from
+        /// `GET /api/v1/public-key`); default: the public half of --signing-key.
+        #[arg(long)]
+        key: Option<String>,
+        #[command(flatten)]
+        signing: SigningArgs,
     },
 }
 

@@ -246,7 +246,37 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             println!("signed {signed} checkpoints");
             println!("verifier key: {}", signer.verifier_key());
         }
-        Command::Verify { tenant } => {
+        Command::Verify {
+            checkpoint: Some(file),
+            key,
+            signing: args,
+            ..
+        } => {
+            let key = match key {
+                Some(k) => app::merkle::note::VerifierKey::parse(k.trim())
+                    .map_err(|e| anyhow::anyhow!("--key: {e}"))?,
+                None => signing::load(&args.signing_key, &args.origin)?
+                    .verifier_key()
+                    .clone(),
+            };
+            let note = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let verdict = store
+                .check_checkpoint(&note, &key, &args.origin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            match verdict.failure {
+                None => println!(
+                    "{}: OK, the {} records the checkpoint signed are unchanged",
+                    verdict.tenant_id, verdict.size
+                ),
+                Some(f) => {
+                    println!("{}: FAILED: {f}", verdict.tenant_id);
+                    anyhow::bail!("the database does not match the checkpoint");
+                }
+            }
+        }
+        Command::Verify { tenant, .. } => {
             let tenants = match tenant {
                 Some(t) => vec![t],
                 None => store.tenant_ids().await?,

@@ -12,23 +12,28 @@ use std::time::Duration;
 /// How often the server signs a checkpoint of every tree that grew.
 pub const EVERY: Duration = Duration::from_secs(60);
 
+/// The key in `path`, named `name`.
+pub fn load(path: &Path, name: &str) -> anyhow::Result<NoteSigner> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the signing key {}", path.display()))?;
+    let signer = NoteSigner::parse(text.trim())
+        .with_context(|| format!("reading the signing key {}", path.display()))?;
+    anyhow::ensure!(
+        signer.verifier_key().name() == name,
+        "the signing key {} is named {:?}, not the origin {name:?}: \
+         pass --origin {:?} or another key",
+        path.display(),
+        signer.verifier_key().name(),
+        signer.verifier_key().name()
+    );
+    Ok(signer)
+}
+
 /// The key in `path`, or a new one named `name` written there first, readable by its
 /// owner only (created exclusively: an existing file is never overwritten).
 pub fn load_or_create(path: &Path, name: &str) -> anyhow::Result<NoteSigner> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let signer = NoteSigner::parse(text.trim())
-                .with_context(|| format!("reading the signing key {}", path.display()))?;
-            anyhow::ensure!(
-                signer.verifier_key().name() == name,
-                "the signing key {} is named {:?}, not the origin {name:?}: \
-                 pass --origin {:?} or another key",
-                path.display(),
-                signer.verifier_key().name(),
-                signer.verifier_key().name()
-            );
-            Ok(signer)
-        }
+    match std::fs::metadata(path) {
+        Ok(_) => load(path, name),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let signer = NoteSigner::generate(name).context("making a signing key")?;
             let mut file = owner_only_new(path)

@@ -140,6 +140,35 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The root of the tree of `tenant_id`'s first `size` records, recomputed from the
+    /// records themselves (not the stored tiles): what a checkpoint saved elsewhere is
+    /// held against. `None` if the chain is shorter.
+    pub async fn records_root(&self, tenant_id: &str, size: u64) -> StoreResult<Option<Hash>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq");
+        let mut tree = Tree::default();
+        let mut count = 0_u64;
+        with_read!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, EventRow>(&sql)
+                .bind(tenant_id)
+                .bind(size as i64)
+                .fetch(pool);
+            while let Some(row) = rows.try_next().await? {
+                count += 1;
+                if row.seq != count as i64 {
+                    return Ok(None);
+                }
+                tree.add(merkle::leaf_hash(&row.canonical()))?;
+            }
+        });
+        if count != size {
+            return Ok(None);
+        }
+        Ok(Some(tree.finish()?.0))
+    }
+}
+
 /// The records' tree, recomputed as the walk reads them.
 struct Tree {
     edge: RightEdge,

@@ -3,7 +3,7 @@
 
 use super::tree::TreeError;
 use super::{from_ms, with_read, with_write, Store, StoreError, StoreResult};
-use crate::merkle::note::{Checkpoint, NoteSigner, SignedNote};
+use crate::merkle::note::{Checkpoint, NoteSigner, SignedNote, VerifierKey};
 use chrono::{DateTime, Utc};
 
 /// A checkpoint as signed and stored.
@@ -150,5 +150,65 @@ impl Store {
             note,
             signed_at: from_ms(signed_at),
         }))
+    }
+}
+
+/// What a checkpoint saved elsewhere (by a witness, a SIEM, an email) says of the
+/// database: the records it signed are still there, unchanged, or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckpointVerdict {
+    pub tenant_id: String,
+    pub size: u64,
+    /// `None`: the database's first `size` records are the ones the checkpoint signed.
+    pub failure: Option<String>,
+}
+
+impl Store {
+    /// Checks `note`, a signed checkpoint of `deployment`, against the records: its
+    /// signature with `key`, then the root of the first `size` records, recomputed from
+    /// them. A history rewritten after the checkpoint, however consistently (every hash,
+    /// head and tile recomputed), fails here. `Err`: the note itself is not usable.
+    pub async fn check_checkpoint(
+        &self,
+        note: &str,
+        key: &VerifierKey,
+        deployment: &str,
+    ) -> Result<CheckpointVerdict, String> {
+        let note =
+            SignedNote::parse(note.as_bytes()).map_err(|e| format!("not a signed note: {e}"))?;
+        note.verify(key)
+            .map_err(|e| format!("not signed by {}: {e}", key.name()))?;
+        let body = Checkpoint::parse(note.text()).map_err(|e| format!("not a checkpoint: {e}"))?;
+        let tenant_id = body
+            .origin()
+            .strip_prefix(deployment)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .ok_or_else(|| {
+                format!(
+                    "the checkpoint's origin {:?} is not {deployment}/<tenant>",
+                    body.origin()
+                )
+            })?
+            .to_owned();
+        let size = body.size();
+        let recomputed = self
+            .records_root(&tenant_id, size)
+            .await
+            .map_err(|e| format!("reading the records: {e}"))?;
+        let failure = match recomputed {
+            None => Some(format!(
+                "the chain no longer holds the {size} records the checkpoint signed: records were removed"
+            )),
+            Some(root) if root != *body.root() => Some(format!(
+                "the tree of the first {size} records differs from the one the checkpoint signed: \
+                 history was rewritten after it was signed (at or before record {size})"
+            )),
+            Some(_) => None,
+        };
+        Ok(CheckpointVerdict {
+            tenant_id,
+            size,
+            failure,
+        })
     }
 }

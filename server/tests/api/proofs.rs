@@ -6,7 +6,8 @@ use crate::common::{ai, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 use app::merkle::note::{Checkpoint, SignedNote, VerifierKey};
 use app::merkle::{verify_consistency, verify_inclusion, Hash};
-use app::store::Store;
+use app::model::WrittenBy;
+use app::store::{NewEvent, Store};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -252,7 +253,91 @@ async fn checkpoints_are_signed_and_proofs_verify_against_them(b: Backend) {
     }
 }
 
+/// An owner rewrites the tail of a tenant's history consistently: the last records
+/// removed and others appended in their place, so every hash, the head and every tile
+/// agree, and `verify` passes. A checkpoint saved before catches it.
+async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, text) = get(&app, None, "/api/v1/public-key").await;
+    let key = VerifierKey::parse(text.trim()).expect("key");
+    fill(&app, 300).await;
+    let (s, saved) = get(&app, Some(&app.key), "/api/v1/checkpoint").await;
+    assert_eq!(s, StatusCode::OK);
+    let honest = app
+        .store
+        .check_checkpoint(&saved, &key, "vigil")
+        .await
+        .expect("usable");
+    assert_eq!(
+        (honest.tenant_id.as_str(), honest.size, honest.failure),
+        ("t1", 300, None)
+    );
+
+    // Behind the triggers: records 251..300 go, the tree and head step back to 250.
+    let off = match b {
+        Backend::Sqlite => {
+            "DROP TRIGGER IF EXISTS events_no_delete; DROP TRIGGER IF EXISTS events_no_update; \
+             DROP TRIGGER IF EXISTS merkle_tiles_grow_only; DROP TRIGGER IF EXISTS merkle_tiles_no_delete;"
+        }
+        Backend::Postgres => {
+            "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE merkle_tiles DISABLE TRIGGER USER;"
+        }
+    };
+    app.store
+        .execute_raw(&format!(
+            "{off} DELETE FROM events WHERE tenant_id = 't1' AND seq > 250; \
+             DELETE FROM merkle_tiles WHERE tenant_id = 't1'; \
+             UPDATE chain_heads SET seq = 250, tree_size = 0, \
+               hash = (SELECT hash FROM events WHERE tenant_id = 't1' AND seq = 250) \
+             WHERE tenant_id = 't1';"
+        ))
+        .await
+        .expect("behind the triggers");
+    // The tree is rebuilt from what is left, and new records take the old positions.
+    let store = Store::connect(&app.database_url).await.expect("reopen");
+    let batch: Vec<NewEvent> = (0..50)
+        .map(|i| {
+            let body = ai("a1", &format!("forged{i}")).to_string();
+            let (mut events, _) = vigil::api::ingest::decode(
+                body.as_bytes(),
+                &vigil::api::record::WriterScope { account_id: None },
+                &|_| None,
+            )
+            .expect("decodes");
+            events.remove(0)
+        })
+        .collect();
+    store
+        .append("t1", &WrittenBy::Vigil, &batch)
+        .await
+        .expect("appended");
+    let report = store.verify("t1").await.expect("verify");
+    assert_eq!((report.records, report.failure), (300, None), "consistent");
+
+    let verdict = store
+        .check_checkpoint(&saved, &key, "vigil")
+        .await
+        .expect("usable");
+    let failure = verdict.failure.expect("caught");
+    assert!(failure.contains("rewritten"), "{failure}");
+    // A note it cannot use is refused as such.
+    let other = app::merkle::note::NoteSigner::generate("vigil").expect("key");
+    assert!(store
+        .check_checkpoint(&saved, other.verifier_key(), "vigil")
+        .await
+        .is_err());
+    assert!(store
+        .check_checkpoint(&saved, &key, "elsewhere")
+        .await
+        .is_err());
+    assert!(store
+        .check_checkpoint("not a note", &key, "vigil")
+        .await
+        .is_err());
+}
+
 on_both_backends!(
+    a_checkpoint_saved_earlier_catches_a_consistent_rewrite,
     checkpoints_are_signed_and_proofs_verify_against_them,
     the_tree_follows_the_chain_and_its_proofs_verify,
     tiles_only_grow,
