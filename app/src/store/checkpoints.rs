@@ -174,6 +174,8 @@ impl Store {
         key: &VerifierKey,
         deployment: &str,
     ) -> Result<CheckpointVerdict, String> {
+        // A note kept in a file or an email may have gained blank lines around it.
+        let note = format!("{}\n", note.trim());
         let note =
             SignedNote::parse(note.as_bytes()).map_err(|e| format!("not a signed note: {e}"))?;
         note.verify(key)
