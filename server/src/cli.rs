@@ -119,6 +119,29 @@ pub enum Command {
         #[arg(long)]
         grant: Option<String>,
     },
+    /// Watch a Vigil as an independent witness: fetch its tenant's checkpoint, check it
+    /// is signed by the log's key and consistent with the last one cosigned, cosign it
+    /// and keep it in DIR (README, "Witnessing").
+    Witness {
+        /// The Vigil's base URL.
+        #[arg(long)]
+        url: String,
+        /// An ingest key of the tenant to watch.
+        #[arg(long, env = "VIGIL_WITNESS_API_KEY", hide_env_values = true)]
+        api_key: String,
+        /// The log's verifier key (`GET /api/v1/public-key`, obtained out of band).
+        #[arg(long)]
+        log_key: String,
+        /// Where the witness keeps its key and what it cosigned.
+        #[arg(long)]
+        dir: std::path::PathBuf,
+        /// The witness's key name (used when its key is made).
+        #[arg(long, default_value = "witness")]
+        name: String,
+        /// Check every this many seconds; 0: once.
+        #[arg(long, default_value_t = 0)]
+        every: u64,
+    },
     /// Sign a checkpoint of every tree that grew since its last one (the server does so
     /// every minute) and print the key that verifies them.
     Checkpoint(SigningArgs),

@@ -10,6 +10,7 @@ pub mod fuzz;
 pub mod seed;
 pub mod server_fns;
 pub mod signing;
+pub mod witness;
 
 use app::store::Store;
 use axum::{

@@ -240,6 +240,43 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 println!("granted {role} what serving needs; run it with --no-migrate");
             }
         }
+        Command::Witness {
+            url,
+            api_key,
+            log_key,
+            dir,
+            name,
+            every,
+        } => {
+            let witness = vigil::witness::Witness {
+                url,
+                api_key,
+                log_key: app::merkle::note::VerifierKey::parse(log_key.trim())
+                    .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
+                dir,
+                name,
+            };
+            println!("witness key: {}", witness.public_key()?);
+            let client = reqwest::Client::new();
+            loop {
+                match witness.round(&client).await {
+                    Ok(vigil::witness::Round::Cosigned { size }) => {
+                        println!("cosigned size {size}")
+                    }
+                    Ok(vigil::witness::Round::Unchanged { size }) => {
+                        println!("unchanged at {size}")
+                    }
+                    // Once: the exit status says it. Watching: say it every round (a
+                    // rewrite never becomes consistent again) and keep watching.
+                    Err(e) if every == 0 => return Err(e),
+                    Err(e) => eprintln!("witness: {e:#}"),
+                }
+                if every == 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(every)).await;
+            }
+        }
         Command::Checkpoint(args) => {
             let signer = signing::load_or_create(&args.signing_key, &args.origin)?;
             let signed = store.sign_checkpoints(&signer, &args.origin).await?;

@@ -48,8 +48,9 @@ pub fn load_or_create(path: &Path, name: &str) -> anyhow::Result<NoteSigner> {
     }
 }
 
+/// A new file only its owner may read (an existing one is never overwritten).
 #[cfg(unix)]
-fn owner_only_new(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn owner_only_new(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .write(true)
@@ -59,7 +60,7 @@ fn owner_only_new(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 #[cfg(not(unix))]
-fn owner_only_new(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn owner_only_new(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

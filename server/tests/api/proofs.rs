@@ -253,27 +253,10 @@ async fn checkpoints_are_signed_and_proofs_verify_against_them(b: Backend) {
     }
 }
 
-/// An owner rewrites the tail of a tenant's history consistently: the last records
-/// removed and others appended in their place, so every hash, the head and every tile
-/// agree, and `verify` passes. A checkpoint saved before catches it.
-async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
-    let app = spawn_app(b).await;
-    let (_, text) = get(&app, None, "/api/v1/public-key").await;
-    let key = VerifierKey::parse(text.trim()).expect("key");
-    fill(&app, 300).await;
-    let (s, saved) = get(&app, Some(&app.key), "/api/v1/checkpoint").await;
-    assert_eq!(s, StatusCode::OK);
-    let honest = app
-        .store
-        .check_checkpoint(&saved, &key, "vigil")
-        .await
-        .expect("usable");
-    assert_eq!(
-        (honest.tenant_id.as_str(), honest.size, honest.failure),
-        ("t1", 300, None)
-    );
-
-    // Behind the triggers: records 251..300 go, the tree and head step back to 250.
+/// What a database owner can do: records 251..300 removed behind the triggers, the tree
+/// and head stepped back, and 50 other records appended in their place, so that every
+/// hash, the head and every tile agree. Returns the store reopened on it.
+async fn rewrite_tail(app: &TestApp, b: Backend) -> Store {
     let off = match b {
         Backend::Sqlite => {
             "DROP TRIGGER IF EXISTS events_no_delete; DROP TRIGGER IF EXISTS events_no_update; \
@@ -311,6 +294,30 @@ async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
         .append("t1", &WrittenBy::Vigil, &batch)
         .await
         .expect("appended");
+    store
+}
+
+/// An owner rewrites the tail of a tenant's history consistently: the last records
+/// removed and others appended in their place, so every hash, the head and every tile
+/// agree, and `verify` passes. A checkpoint saved before catches it.
+async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, text) = get(&app, None, "/api/v1/public-key").await;
+    let key = VerifierKey::parse(text.trim()).expect("key");
+    fill(&app, 300).await;
+    let (s, saved) = get(&app, Some(&app.key), "/api/v1/checkpoint").await;
+    assert_eq!(s, StatusCode::OK);
+    let honest = app
+        .store
+        .check_checkpoint(&saved, &key, "vigil")
+        .await
+        .expect("usable");
+    assert_eq!(
+        (honest.tenant_id.as_str(), honest.size, honest.failure),
+        ("t1", 300, None)
+    );
+
+    let store = rewrite_tail(&app, b).await;
     let report = store.verify("t1").await.expect("verify");
     assert_eq!((report.records, report.failure), (300, None), "consistent");
 
@@ -336,7 +343,63 @@ async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
         .is_err());
 }
 
+/// A witness cosigns a checkpoint only if it extends the last one it cosigned: honest
+/// growth is cosigned, a rewritten history is refused, naming it.
+async fn a_witness_cosigns_growth_and_refuses_a_rewrite(b: Backend) {
+    let app = spawn_app(b).await;
+    let (_, text) = get(&app, None, "/api/v1/public-key").await;
+    let dir = std::env::temp_dir().join(format!("vigil-witness-{}", uuid::Uuid::now_v7()));
+    let witness = vigil::witness::Witness {
+        url: app.base.clone(),
+        api_key: app.key.clone(),
+        log_key: VerifierKey::parse(text.trim()).expect("key"),
+        dir: dir.clone(),
+        name: "witness.test".into(),
+    };
+    let client = reqwest::Client::new();
+    use vigil::witness::Round;
+    fill(&app, 300).await;
+    assert_eq!(
+        witness.round(&client).await.expect("first"),
+        Round::Cosigned { size: 300 }
+    );
+    assert_eq!(
+        witness.round(&client).await.expect("again"),
+        Round::Unchanged { size: 300 }
+    );
+    fill(&app, 20).await;
+    assert_eq!(
+        witness.round(&client).await.expect("grown"),
+        Round::Cosigned { size: 320 }
+    );
+    // The cosigned note verifies with the witness's public key and the log's.
+    let seen = witness.seen().expect("read").expect("seen");
+    let note = SignedNote::parse(seen.note.as_bytes()).expect("note");
+    let verified = note
+        .verify(&witness.public_key().expect("key"))
+        .expect("cosigned");
+    assert!(
+        verified.timestamp.is_some(),
+        "a cosignature carries its time"
+    );
+    note.verify(&witness.log_key).expect("still the log's");
+
+    // A rewrite of records the witness already vouched for: 301..320 go too.
+    let store = rewrite_tail(&app, b).await;
+    fill(&app, 40).await;
+    assert_eq!(store.tree_size("t1").await.expect("size"), 340);
+    let err = witness.round(&client).await.expect_err("refused");
+    assert!(format!("{err:#}").contains("REWRITE"), "{err:#}");
+    assert_eq!(
+        witness.seen().expect("read").expect("seen").size,
+        320,
+        "nothing cosigned"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 on_both_backends!(
+    a_witness_cosigns_growth_and_refuses_a_rewrite,
     a_checkpoint_saved_earlier_catches_a_consistent_rewrite,
     checkpoints_are_signed_and_proofs_verify_against_them,
     the_tree_follows_the_chain_and_its_proofs_verify,
