@@ -95,6 +95,14 @@ test('a record opens in full, and sign-ins are on the record with IP', async ({ 
   await expect(drawer.locator('dl.fields')).toContainText('admin@acme.test (user)');
   // Who wrote it to Vigil: a sign-in is Vigil's own record, whatever a key may claim.
   await expect(drawer.locator('dl.fields')).toContainText('Vigil itself');
+  // Its inclusion proof downloads with the signed checkpoint it verifies against.
+  const proofLink = drawer.getByRole('link', { name: 'Download inclusion proof' });
+  await expect(proofLink).toBeVisible();
+  const proof = await page.request.get((await proofLink.getAttribute('href'))!);
+  expect(proof.status()).toBe(200);
+  const body = await proof.json();
+  expect(body.proof.length).toBeGreaterThan(0);
+  expect(body.checkpoint).toContain('vigil/acme');
   // The list stays behind the drawer.
   await expect(page.locator('table.events tbody tr').first()).toBeVisible();
   await page.screenshot({ path: 'screenshots/detail.png' });

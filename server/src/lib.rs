@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::session::login))
         .route("/auth/logout", post(auth::session::logout))
         .route("/export", get(api::export::console_export))
+        .route("/proof", get(api::proofs::console_inclusion))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,

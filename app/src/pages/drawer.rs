@@ -131,6 +131,11 @@ pub fn RecordDetail(event: Event, writer: String) -> impl IntoView {
         <dl class="fields">
             {fields.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd class="copyable">{v}</dd> }).collect_view()}
         </dl>
+        // Its place in the tenant's signed Merkle tree, to check offline (README, "Trust").
+        <p class="proof">
+            <a href=format!("/proof?seq={}", event.seq) download rel="nofollow">"Download inclusion proof"</a>
+            <span class="muted">" · the record's leaf, its proof and the signed checkpoint it verifies against"</span>
+        </p>
         {specific}
         <h2>"Metadata"</h2>
         <pre class="json">{pretty(&event.metadata)}</pre>

@@ -7,7 +7,7 @@ mod error;
 pub mod export;
 pub mod ingest;
 mod params;
-mod proofs;
+pub mod proofs;
 mod pull;
 pub mod record;
 mod strict_json;

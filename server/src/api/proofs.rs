@@ -5,13 +5,14 @@
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
+use app::model::{Scope, Viewer};
 use app::store::checkpoints::StoredCheckpoint;
 use app::store::{RecordRef, TreeError};
 use axum::{
     extract::State,
     http::header,
     response::{IntoResponse, Response},
-    Json,
+    Extension, Json,
 };
 use serde_json::{json, Value};
 
@@ -82,9 +83,51 @@ pub async fn inclusion(
         (None, Some(seq)) => RecordRef::Seq(number("seq", &seq)? as i64),
         _ => return Err(FieldError::new("id", "give either id or seq").into()),
     };
+    let size = p.take("size").map(|s| number("size", &s)).transpose()?;
+    Ok(Json(
+        proof_of(&state, &caller.scope(), &record, size).await?,
+    ))
+}
+
+/// `GET /proof?seq=N` for a signed-in console user: the record's inclusion proof in the
+/// latest checkpoint, as a file to download (the drawer links it).
+pub async fn console_inclusion(
+    State(state): State<AppState>,
+    Extension(viewer): Extension<Option<Viewer>>,
+    QueryPairs(pairs): QueryPairs,
+) -> Result<Response, ApiError> {
+    let viewer = viewer.ok_or(ApiError::SignedOut)?;
+    let mut p = Params::read(pairs, &["seq"])?;
+    let seq = number(
+        "seq",
+        &p.take("seq")
+            .ok_or_else(|| FieldError::new("seq", "required"))?,
+    )?;
+    let proof = proof_of(&state, &viewer.scope, &RecordRef::Seq(seq as i64), None).await?;
+    let disposition = format!("attachment; filename=\"vigil-record-{seq}-inclusion-proof.json\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Json(proof),
+    )
+        .into_response())
+}
+
+/// The inclusion proof of the one record `record` names in `scope`, in the tree of
+/// `size` records (default: the latest checkpoint's), with that checkpoint and the key
+/// that signed it: all an auditor needs to check it offline.
+async fn proof_of(
+    state: &AppState,
+    scope: &Scope,
+    record: &RecordRef,
+    size: Option<u64>,
+) -> Result<Value, ApiError> {
+    let tenant_id = &scope.tenant_id;
     let mut found = state
         .store
-        .get(&caller.scope(), &record)
+        .get(scope, record)
         .await
         .map_err(ApiError::read_failed)?;
     let event = match found.len() {
@@ -98,9 +141,9 @@ pub async fn inclusion(
             })
         }
     };
-    let size = match p.take("size") {
-        Some(size) => number("size", &size)?,
-        None => latest_checkpoint(&state, &caller.tenant_id)
+    let size = match size {
+        Some(size) => size,
+        None => latest_checkpoint(state, tenant_id)
             .await?
             .map_or(0, |c| c.size),
     };
@@ -117,19 +160,19 @@ pub async fn inclusion(
     }
     let store = &state.store;
     let leaf = store
-        .leaf(&caller.tenant_id, event.seq)
+        .leaf(tenant_id, event.seq)
         .await
         .map_err(ApiError::read_failed)?
         .ok_or(ApiError::NotFound)?;
     let proof = store
-        .inclusion_proof(&caller.tenant_id, index, size)
+        .inclusion_proof(tenant_id, index, size)
         .await
         .map_err(proof_error)?;
     let checkpoint = store
-        .checkpoint_at(&caller.tenant_id, size)
+        .checkpoint_at(tenant_id, size)
         .await
         .map_err(ApiError::read_failed)?;
-    Ok(Json(json!({
+    Ok(json!({
         "id": event.id,
         "seq": event.seq,
         "leaf_index": index,
@@ -137,7 +180,8 @@ pub async fn inclusion(
         "leaf_hash": hex::encode(leaf),
         "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
         "checkpoint": checkpoint.map(|c| c.note),
-    })))
+        "public_key": state.config.signer.verifier_key().to_string(),
+    }))
 }
 
 /// `GET /api/v1/proof/consistency?from=M&to=N`: the proof that the tree of `from`

@@ -218,6 +218,7 @@ const PATHS: &[(&str, Access)] = &[
     ("/login", Access::SignedOutAllowed),
     ("/auth/", Access::SignedOutAllowed),
     ("/export", Access::SignedOutAllowed),
+    ("/proof", Access::SignedOutAllowed),
     (app::api::PREFIX, Access::SignedOutAllowed),
 ];
 

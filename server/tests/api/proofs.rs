@@ -150,6 +150,10 @@ async fn checkpoint(app: &TestApp, key: &VerifierKey) -> (u64, Hash) {
     (body.size(), *body.root())
 }
 
+fn text_key(key: &VerifierKey) -> String {
+    key.to_string()
+}
+
 fn hashes(v: &Value) -> Vec<Hash> {
     v.as_array()
         .expect("hashes")
@@ -244,6 +248,48 @@ async fn checkpoints_are_signed_and_proofs_verify_against_them(b: Backend) {
     }
     let (s, _) = get(&app, None, "/api/v1/checkpoint").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // The console's download: the same proof for a signed-in user of the record's scope.
+    let a1 = app
+        .sign_in("a1@t1.test", crate::common::PASSWORD)
+        .await
+        .expect("session");
+    let r = app.page("/proof?seq=301", Some(&a1)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("attachment")));
+    let download: Value = r.json().await.expect("json");
+    assert_eq!(download["seq"], 301);
+    assert_eq!(download["public_key"], text_key(&key));
+    // Everything needed offline is in the file: the proof, the checkpoint, the key.
+    let note = SignedNote::parse(download["checkpoint"].as_str().expect("note").as_bytes())
+        .expect("a signed note");
+    note.verify(&key).expect("signed");
+    let body = Checkpoint::parse(note.text()).expect("checkpoint");
+    assert_eq!(download["tree_size"].as_u64(), Some(body.size()));
+    verify_inclusion(
+        300,
+        body.size(),
+        &leaf,
+        &hashes(&download["proof"]),
+        body.root(),
+    )
+    .expect("included");
+    let a2 = app
+        .sign_in("a2@t1.test", crate::common::PASSWORD)
+        .await
+        .expect("session");
+    assert_eq!(
+        app.page("/proof?seq=301", Some(&a2)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.page("/proof?seq=301", None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     for sql in [
         "UPDATE checkpoints SET note = ''",
         "DELETE FROM checkpoints",
