@@ -1,6 +1,7 @@
 //! Jobs: a job's history, its cancel requests, and what the console's Jobs page shows.
 //! A job id is its account's: another account's job of the same id is another job.
 
+use super::read::budgeted;
 use super::sql::push_where;
 use super::{with_read, EventQuery, Store, StoreResult};
 use crate::model::{EventKind, JobKey, Scope};
@@ -18,7 +19,8 @@ where
 }
 
 impl Store {
-    /// Every record of one job in `scope`, oldest first.
+    /// One job's records in `scope`, oldest first: its newest 500, or fewer if their
+    /// bodies reach a page's byte budget (records are decoded whole).
     pub async fn job_history(
         &self,
         scope: &Scope,
@@ -38,10 +40,11 @@ impl Store {
             // Literal, so the planner can use the partial index on jobs' subjects.
             q.push(" AND kind = 'job' AND subject = ")
                 .push_bind(job.job_id.clone());
-            q.push(" ORDER BY occurred_at ASC, seq ASC LIMIT 500");
-            q.build_query_as().fetch_all(pool).await?
+            q.push(" ORDER BY occurred_at DESC, seq DESC LIMIT 500");
+            budgeted(q.build_query_as().fetch(pool)).await?.rows
         });
         rows.into_iter()
+            .rev()
             .map(super::row::EventRow::into_event)
             .collect()
     }

@@ -250,7 +250,7 @@ impl Store {
 
 /// Reads rows until their bodies reach `R::PAGE_BYTES`: the rows after are not kept
 /// (nor, once the stream is dropped, read).
-async fn budgeted<R, S>(mut rows: S) -> StoreResult<Page<R>>
+pub(super) async fn budgeted<R, S>(mut rows: S) -> StoreResult<Page<R>>
 where
     R: PageRow,
     S: futures_util::Stream<Item = Result<R, sqlx::Error>> + Unpin,

@@ -84,6 +84,9 @@ pub(super) fn push_page<'a, DB: sqlx::Database>(
 /// SQLite's bulk page (see `Store::page`): the page's rows as one JSON array of arrays
 /// of `columns`, keeping rows, in the page's order, while the bodies before each sum to
 /// less than `budget` characters (so always the first), and how many rows it left out.
+/// The page is chosen and summed on narrow rows (position and body length), and only
+/// the kept rows' columns are read: a window over whole rows held every candidate's
+/// body in SQLite's temporary store.
 pub(super) fn push_json_page<'a>(
     q: &mut QueryBuilder<'a, sqlx::Sqlite>,
     scope: &Scope,
@@ -94,14 +97,29 @@ pub(super) fn push_json_page<'a>(
     budget: i64,
 ) {
     q.push(format!(
-        "SELECT json_group_array(json_array({columns})) FILTER (WHERE kept), \
-         count(*) FILTER (WHERE NOT kept) FROM (SELECT {columns}, \
-         SUM(length(body)) OVER (ORDER BY {} ROWS UNBOUNDED PRECEDING) - length(body) < ",
+        "WITH page AS (SELECT seq, SUM(len) OVER (ORDER BY {} ROWS UNBOUNDED PRECEDING) \
+         - len < ",
         order_terms(query)
     ));
     q.push_bind(budget).push(" AS kept FROM (");
-    push_page(q, scope, query, limit, 0, columns, narrow);
-    q.push("))");
+    push_page(
+        q,
+        scope,
+        query,
+        limit,
+        0,
+        "occurred_at, seq, length(body) AS len",
+        narrow,
+    );
+    q.push(format!(
+        ")) SELECT (SELECT json_group_array(json_array({columns})) FROM events \
+         WHERE tenant_id = "
+    ));
+    q.push_bind(scope.tenant_id.clone());
+    q.push(
+        " AND seq IN (SELECT seq FROM page WHERE kept)), \
+         (SELECT count(*) FROM page WHERE NOT kept)",
+    );
 }
 
 /// `(SELECT * FROM table … LIMIT n) AS table`: the newest `n` rows the query selects

@@ -340,6 +340,33 @@ async fn pages_stop_at_their_byte_budget(b: Backend) {
         "{shown} records on a console page"
     );
     assert!(page["next_cursor"].is_string(), "more available");
+
+    // A job's history is its newest records within the same budget, oldest first.
+    for i in 0..30 {
+        let status = if i == 29 { "complete" } else { "running" };
+        let e = json!({"kind": "job", "account_id": "a1", "job_id": "job_long", "status": status,
+            "agent": "a", "job_type": "t", "prompt": prompt,
+            "occurred_at": format!("2026-12-01T00:00:{i:02}Z")});
+        let (s, body) = app.post_events(&app.key, &e).await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let (s, body) = app
+        .call::<app::api::JobHistory>(
+            Some(&cookie),
+            &[("job_id", "job_long"), ("account_id", "a1")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let history: Vec<Value> = serde_json::from_str(&body).expect("history");
+    assert!(
+        (1..=most).contains(&history.len()),
+        "{} records",
+        history.len()
+    );
+    assert_eq!(
+        history.last().map(|e| e["status"].clone()),
+        Some(json!("complete"))
+    );
 }
 
 on_both_backends!(

@@ -330,7 +330,7 @@ fn a_search_window_floor_and_a_bulk_page_keep_their_shape() {
     );
     assert_eq!(
         q.sql(),
-        r#"SELECT json_group_array(json_array(id, seq, occurred_at, body)) FILTER (WHERE kept), count(*) FILTER (WHERE NOT kept) FROM (SELECT id, seq, occurred_at, body, SUM(length(body)) OVER (ORDER BY occurred_at DESC, seq DESC ROWS UNBOUNDED PRECEDING) - length(body) < ? AS kept FROM (SELECT id, seq, occurred_at, body FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?))"#
+        r#"WITH page AS (SELECT seq, SUM(len) OVER (ORDER BY occurred_at DESC, seq DESC ROWS UNBOUNDED PRECEDING) - len < ? AS kept FROM (SELECT occurred_at, seq, length(body) AS len FROM events WHERE tenant_id = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?)) SELECT (SELECT json_group_array(json_array(id, seq, occurred_at, body)) FROM events WHERE tenant_id = ? AND seq IN (SELECT seq FROM page WHERE kept)), (SELECT count(*) FROM page WHERE NOT kept)"#
     );
 }
 
