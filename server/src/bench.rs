@@ -47,6 +47,12 @@ pub struct Report {
     pub live_poll_empty_ms: (f64, f64, f64),
     pub live_poll_100_ms: (f64, f64, f64),
     pub usage_30_days_ms: (f64, f64, f64),
+    /// The hot tenant's tree: an inclusion proof of a record anywhere in it, and a
+    /// consistency proof from any earlier size to the whole tree (read from the tiles).
+    pub inclusion_proof_ms: (f64, f64, f64),
+    pub consistency_proof_ms: (f64, f64, f64),
+    /// `verify` of the hot tenant (chain and tree, every tile compared): records/s.
+    pub verify_per_s: f64,
     pub export_rows: u64,
     pub export_rows_per_s: f64,
     pub export_peak_rss_mb: f64,
@@ -520,6 +526,32 @@ pub async fn run(
     }
     report.usage_30_days_ms = percentiles(ms);
 
+    let tenant = &hot.tenant_id;
+    let size = store.tree_size(tenant).await?;
+    if size > 1 {
+        let (mut inclusion, mut consistency) = (Vec::new(), Vec::new());
+        for i in 0..runs.max(20) as u64 {
+            // Spread over the tree (a prime stride), so the tiles read differ run to run.
+            let at = (i * 7919 % 1000) * (size - 1) / 1000;
+            let t = Instant::now();
+            store.inclusion_proof(tenant, at, size).await?;
+            inclusion.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            store.consistency_proof(tenant, at + 1, size).await?;
+            consistency.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        report.inclusion_proof_ms = percentiles(inclusion);
+        report.consistency_proof_ms = percentiles(consistency);
+    }
+    let t = Instant::now();
+    let verified = store.verify(tenant).await?;
+    anyhow::ensure!(
+        verified.failure.is_none(),
+        "verify failed: {:?}",
+        verified.failure
+    );
+    report.verify_per_s = verified.records as f64 / t.elapsed().as_secs_f64();
+
     // Export over HTTP from a server of its own (this process holds the generator and
     // the benchmark's buffers), so its resident memory is the server's alone.
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -636,6 +668,18 @@ fn reads_table(r: &Report) -> String {
     out += &format!("| Live poll, 100 new | p50 {a:.2} / p95 {b:.2} / p99 {c:.2} ms |\n");
     let (a, b, c) = r.usage_30_days_ms;
     out += &format!("| usage by user, agent, model (Last 30 Days) | p50 {a:.1} / p95 {b:.1} / p99 {c:.1} ms |\n");
+    let (a, b, c) = r.inclusion_proof_ms;
+    out += &format!(
+        "| inclusion proof, hot tenant's whole tree | p50 {a:.2} / p95 {b:.2} / p99 {c:.2} ms |\n"
+    );
+    let (a, b, c) = r.consistency_proof_ms;
+    out += &format!(
+        "| consistency proof, to the whole tree | p50 {a:.2} / p95 {b:.2} / p99 {c:.2} ms |\n"
+    );
+    out += &format!(
+        "| verify, hot tenant (chain and every tile) | {:.0} records/s |\n",
+        r.verify_per_s
+    );
     out += &format!(
         "| export CSV over HTTP | {} rows, {:.0} rows/s, peak RSS {:.0} MB (+{:.0} MB) |\n",
         r.export_rows, r.export_rows_per_s, r.export_peak_rss_mb, r.export_rss_growth_mb
