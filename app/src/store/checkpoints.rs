@@ -50,35 +50,34 @@ impl Store {
         Ok(grown.len())
     }
 
-    /// Signs a checkpoint of `tenant_id`'s tree if it grew since its last one (on demand,
-    /// between the server's scheduled signings).
+    /// `tenant_id`'s latest checkpoint, signed first if its tree grew since the last
+    /// one (on demand, between the server's scheduled signings).
     pub async fn sign_checkpoint_of(
         &self,
         signer: &NoteSigner,
         deployment: &str,
         tenant_id: &str,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Option<StoredCheckpoint>> {
         let size = self.tree_size(tenant_id).await?;
-        let signed = self
-            .checkpoints(tenant_id, 1)
-            .await?
-            .first()
-            .map_or(0, |c| c.size);
-        if size > signed {
-            self.sign_checkpoint(signer, deployment, tenant_id, size)
-                .await?;
+        let latest = self.checkpoints(tenant_id, 1).await?.into_iter().next();
+        if size > latest.as_ref().map_or(0, |c| c.size) {
+            return self
+                .sign_checkpoint(signer, deployment, tenant_id, size)
+                .await
+                .map(Some);
         }
-        Ok(())
+        Ok(latest)
     }
 
-    /// Signs and stores the checkpoint of `tenant_id`'s tree at `size`.
+    /// Signs and stores the checkpoint of `tenant_id`'s tree at `size`. Signing is
+    /// deterministic, so a concurrent signer of the same size stored the same note.
     async fn sign_checkpoint(
         &self,
         signer: &NoteSigner,
         deployment: &str,
         tenant_id: &str,
         size: u64,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<StoredCheckpoint> {
         let root = self.tree_root(tenant_id, size).await.map_err(|e| match e {
             TreeError::Store(e) => e,
             other => unsignable(other),
@@ -88,7 +87,9 @@ impl Store {
             .body();
         let mut note = SignedNote::new(body.clone()).map_err(unsignable)?;
         note.add(signer.sign(&body).map_err(unsignable)?);
-        let now = Utc::now().timestamp_millis();
+        // As stored: to the millisecond.
+        let now = from_ms(Utc::now().timestamp_millis());
+        let note = note.to_string();
         with_write!(self, |pool| {
             sqlx::query(
                 "INSERT INTO checkpoints (tenant_id, size, note, signed_at) VALUES ($1, $2, $3, $4) \
@@ -96,12 +97,16 @@ impl Store {
             )
             .bind(tenant_id)
             .bind(size as i64)
-            .bind(note.to_string())
-            .bind(now)
+            .bind(&note)
+            .bind(now.timestamp_millis())
             .execute(pool)
             .await?;
         });
-        Ok(())
+        Ok(StoredCheckpoint {
+            size,
+            note,
+            signed_at: now,
+        })
     }
 
     /// `tenant_id`'s newest checkpoints, newest first, at most `limit`.

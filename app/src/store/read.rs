@@ -156,22 +156,19 @@ impl Store {
                 cut: left_out > 0,
             });
         }
-        let sql = |q: &mut QueryBuilder<'_, _>| {
-            push_page(q, scope, query, limit, 0, R::COLUMNS, narrow);
-        };
         if let (Backend::Postgres { pool, .. }, Some(settings)) =
             (&self.backend, pg_settings(query, narrow))
         {
             let mut tx = planned(pool, settings).await?;
             let mut q = QueryBuilder::new("");
-            sql(&mut q);
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
             let page = budgeted(q.build_query_as().fetch(&mut *tx)).await?;
             tx.rollback().await?;
             return Ok(page);
         }
         if let (Backend::Postgres { bulk, .. }, true) = (&self.backend, limit >= BULK_ROWS) {
             let mut q = QueryBuilder::new("");
-            sql(&mut q);
+            push_page(&mut q, scope, query, limit, 0, R::COLUMNS, narrow);
             return budgeted(q.build_query_as().fetch(bulk)).await;
         }
         Ok(with_read!(self, |pool| {

@@ -107,7 +107,7 @@ impl PageRow for EventRow {
 /// filter projections or the previous hash. Decoding the body is left to the writer,
 /// which can pass its detail and metadata through as they were stored (see
 /// `server/src/api/export/encode.rs`).
-#[derive(Clone, Debug, PartialEq, Deserialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, sqlx::FromRow)]
 pub struct ExportRow {
     pub id: String,
     pub tenant_id: String,

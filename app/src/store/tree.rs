@@ -11,6 +11,10 @@ use std::collections::{HashMap, HashSet};
 /// A stored tile row: level, index, width, hashes.
 type TileRow = (i32, i64, i32, Vec<u8>);
 
+/// One stored tile, by tenant, level and index.
+const TILE: &str = "SELECT level, idx, width, hashes FROM merkle_tiles \
+    WHERE tenant_id = $1 AND level = $2 AND idx = $3";
+
 fn corrupt(tenant_id: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         id: format!("tree of {tenant_id}"),
@@ -43,15 +47,12 @@ pub(super) async fn grow(
     let mut partials = Vec::with_capacity(wanted.len());
     for id in &wanted {
         let row: Option<TileRow> = on_tx!(tx, |conn| {
-            sqlx::query_as(
-                "SELECT level, idx, width, hashes FROM merkle_tiles \
-                 WHERE tenant_id = $1 AND level = $2 AND idx = $3",
-            )
-            .bind(tenant_id)
-            .bind(id.level() as i32)
-            .bind(id.index() as i64)
-            .fetch_optional(&mut *conn)
-            .await?
+            sqlx::query_as(TILE)
+                .bind(tenant_id)
+                .bind(id.level() as i32)
+                .bind(id.index() as i64)
+                .fetch_optional(&mut *conn)
+                .await?
         });
         let row = row.ok_or_else(|| corrupt(tenant_id, format!("tile {} missing", id.path())))?;
         // A stored partial tile may be longer than the size says only if the tree ran
@@ -248,15 +249,12 @@ impl Store {
                 Err(ProveError::Source(e)) => return Err(corrupt(tenant_id, e).into()),
             };
             let row: Option<TileRow> = with_read!(self, |pool| {
-                sqlx::query_as(
-                    "SELECT level, idx, width, hashes FROM merkle_tiles \
-                     WHERE tenant_id = $1 AND level = $2 AND idx = $3",
-                )
-                .bind(tenant_id)
-                .bind(missing.level() as i32)
-                .bind(missing.index() as i64)
-                .fetch_optional(pool)
-                .await?
+                sqlx::query_as(TILE)
+                    .bind(tenant_id)
+                    .bind(missing.level() as i32)
+                    .bind(missing.index() as i64)
+                    .fetch_optional(pool)
+                    .await?
             });
             let row =
                 row.ok_or_else(|| corrupt(tenant_id, format!("tile {} missing", missing.path())))?;

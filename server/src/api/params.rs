@@ -99,6 +99,33 @@ fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, FieldError> {
         })
 }
 
+/// Query parameters, each known and given once.
+pub(super) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(super) fn read(pairs: Vec<(String, String)>, known: &[&str]) -> Result<Params, FieldError> {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (name, value) in pairs {
+            if !known.contains(&name.as_str()) {
+                return Err(FieldError::new(
+                    name,
+                    format!("unknown parameter (use {})", known.join(", ")),
+                ));
+            }
+            if seen.iter().any(|(n, _)| *n == name) {
+                return Err(FieldError::new(name, "given more than once"));
+            }
+            seen.push((name, value));
+        }
+        Ok(Params(seen))
+    }
+
+    pub(super) fn take(&mut self, name: &str) -> Option<String> {
+        let at = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(at).1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

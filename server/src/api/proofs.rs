@@ -2,6 +2,8 @@
 //! signed them, and inclusion and consistency proofs of its Merkle tree (README,
 //! "Trust"). A key sees its tenant's tree; an inclusion proof only of records in scope.
 
+use super::params::Params;
+use super::pull::the_one;
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
@@ -125,22 +127,12 @@ async fn proof_of(
     size: Option<u64>,
 ) -> Result<Value, ApiError> {
     let tenant_id = &scope.tenant_id;
-    let mut found = state
+    let found = state
         .store
         .get(scope, record)
         .await
         .map_err(ApiError::read_failed)?;
-    let event = match found.len() {
-        0 => return Err(ApiError::NotFound),
-        1 => found.remove(0),
-        _ => {
-            return Err(ApiError::Conflict {
-                field: "account_id".into(),
-                message: "several records of your scope share this id: name one with account_id"
-                    .into(),
-            })
-        }
-    };
+    let event = the_one(found)?;
     let size = match size {
         Some(size) => size,
         None => latest_checkpoint(state, tenant_id)
@@ -223,17 +215,11 @@ async fn latest_checkpoint(
     state: &AppState,
     tenant_id: &str,
 ) -> Result<Option<StoredCheckpoint>, ApiError> {
-    let store = &state.store;
-    store
+    state
+        .store
         .sign_checkpoint_of(&state.config.signer, &state.config.origin, tenant_id)
         .await
-        .map_err(ApiError::read_failed)?;
-    Ok(store
-        .checkpoints(tenant_id, 1)
-        .await
-        .map_err(ApiError::read_failed)?
-        .into_iter()
-        .next())
+        .map_err(ApiError::read_failed)
 }
 
 fn proof_error(e: TreeError) -> ApiError {
@@ -252,31 +238,4 @@ fn number(field: &str, text: &str) -> Result<u64, FieldError> {
 
 fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
-}
-
-/// Query parameters, each known and given once.
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn read(pairs: Vec<(String, String)>, known: &[&str]) -> Result<Params, FieldError> {
-        let mut seen: Vec<(String, String)> = Vec::new();
-        for (name, value) in pairs {
-            if !known.contains(&name.as_str()) {
-                return Err(FieldError::new(
-                    name,
-                    format!("unknown parameter (use {})", known.join(", ")),
-                ));
-            }
-            if seen.iter().any(|(n, _)| *n == name) {
-                return Err(FieldError::new(name, "given more than once"));
-            }
-            seen.push((name, value));
-        }
-        Ok(Params(seen))
-    }
-
-    fn take(&mut self, name: &str) -> Option<String> {
-        let at = self.0.iter().position(|(n, _)| n == name)?;
-        Some(self.0.remove(at).1)
-    }
 }

@@ -2,8 +2,7 @@
 //! nothing) and `GET /api/v1/events/{id}`.
 
 use super::export::json_rows;
-use super::params::{api_query, Use};
-use super::record::FieldError;
+use super::params::{api_query, Params, Use};
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
 use app::model::Event;
@@ -27,25 +26,24 @@ pub async fn one(
     QueryPairs(pairs): QueryPairs,
 ) -> Result<Json<Event>, ApiError> {
     let id = id.parse().map_err(|_| ApiError::NotFound)?;
-    let mut account_id = None;
-    for (name, value) in pairs {
-        match name.as_str() {
-            "account_id" if account_id.is_none() => account_id = Some(value),
-            "account_id" => return Err(FieldError::new(name, "given more than once").into()),
-            _ => return Err(FieldError::new(name, "unknown parameter (use account_id)").into()),
-        }
-    }
+    let account_id = Params::read(pairs, &["account_id"])?.take("account_id");
     let record = RecordRef::Id { id, account_id };
-    let mut found = state
+    let found = state
         .store
         .get(&caller.scope(), &record)
         .await
         .map_err(ApiError::read_failed)?;
+    // Serialised straight from the record: a `Value` copy of an admin action's values
+    // would double what it takes.
+    Ok(Json(the_one(found)?))
+}
+
+/// The one record an id lookup found: none is "not found"; several (one per account
+/// that used the id) ask for `account_id`.
+pub(super) fn the_one(mut found: Vec<Event>) -> Result<Event, ApiError> {
     match found.len() {
         0 => Err(ApiError::NotFound),
-        // Serialised straight from the record: a `Value` copy of an admin action's
-        // values would double what it takes.
-        1 => Ok(Json(found.remove(0))),
+        1 => Ok(found.remove(0)),
         n => {
             let accounts: Vec<&str> = found
                 .iter()

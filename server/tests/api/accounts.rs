@@ -108,17 +108,8 @@ async fn ids_and_jobs_are_each_accounts_own(b: Backend) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body["events"].as_array().map(Vec::len), Some(2), "{body}");
     let one = |key: &str, query: &str| {
-        let (app, key, url) = (&app, key.to_owned(), format!("/{ID}{query}"));
-        async move {
-            let r = app
-                .client
-                .get(format!("{}/api/v1/events{url}", app.base))
-                .bearer_auth(key)
-                .send()
-                .await
-                .expect("get");
-            crate::common::json_of(r).await
-        }
+        let (app, key, path) = (&app, key.to_owned(), format!("/api/v1/events/{ID}{query}"));
+        async move { crate::common::json_of(app.api_get(Some(&key), &path).await).await }
     };
     let (s, body) = one(&app.key, "").await;
     assert_eq!(

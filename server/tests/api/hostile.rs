@@ -151,12 +151,8 @@ async fn the_deepest_accepted_record_reads_back(b: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["id"].as_str().expect("id");
     let r = app
-        .client
-        .get(format!("{}/api/v1/events/{id}", app.base))
-        .bearer_auth(&app.key)
-        .send()
-        .await
-        .expect("get");
+        .api_get(Some(&app.key), &format!("/api/v1/events/{id}"))
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let back: Value = r.json().await.expect("json");
     assert_eq!(back["old_value"], value);

@@ -130,12 +130,9 @@ async fn verify_catches_altered_tiles_and_a_lost_tree_is_rebuilt(b: Backend) {
     assert_eq!(reopened.verify("t1").await.expect("verify").failure, None);
 }
 
+/// The API's answer to `GET path` as text.
 async fn get(app: &TestApp, key: Option<&str>, path: &str) -> (StatusCode, String) {
-    let mut r = app.client.get(format!("{}{path}", app.base));
-    if let Some(key) = key {
-        r = r.bearer_auth(key);
-    }
-    let r = r.send().await.expect("get");
+    let r = app.api_get(key, path).await;
     (r.status(), r.text().await.expect("body"))
 }
 
@@ -148,10 +145,6 @@ async fn checkpoint(app: &TestApp, key: &VerifierKey) -> (u64, Hash) {
     let body = Checkpoint::parse(note.text()).expect("a checkpoint");
     assert_eq!(body.origin(), "vigil/t1");
     (body.size(), *body.root())
-}
-
-fn text_key(key: &VerifierKey) -> String {
-    key.to_string()
 }
 
 fn hashes(v: &Value) -> Vec<Hash> {
@@ -263,7 +256,7 @@ async fn checkpoints_are_signed_and_proofs_verify_against_them(b: Backend) {
         .is_some_and(|v| v.contains("attachment")));
     let download: Value = r.json().await.expect("json");
     assert_eq!(download["seq"], 301);
-    assert_eq!(download["public_key"], text_key(&key));
+    assert_eq!(download["public_key"], key.to_string());
     // Everything needed offline is in the file: the proof, the checkpoint, the key.
     let note = SignedNote::parse(download["checkpoint"].as_str().expect("note").as_bytes())
         .expect("a signed note");

@@ -192,12 +192,8 @@ async fn a_pull_returns_each_record_as_getting_it_does(b: Backend) {
         for pulled in events {
             let id = pulled["id"].as_str().expect("id");
             let r = app
-                .client
-                .get(format!("{}/api/v1/events/{id}", app.base))
-                .bearer_auth(&app.key)
-                .send()
-                .await
-                .expect("get");
+                .api_get(Some(&app.key), &format!("/api/v1/events/{id}"))
+                .await;
             assert_eq!(r.status(), StatusCode::OK);
             let got: Value = r.json().await.expect("json");
             assert_eq!(pulled, &got, "{query}");

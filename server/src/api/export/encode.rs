@@ -323,20 +323,11 @@ mod tests {
     #[test]
     fn a_body_vigil_did_not_write_fails_the_page() {
         let mut row = ExportRow {
-            id: "x".into(),
-            tenant_id: "acme".into(),
-            account_id: None,
-            seq: 1,
             kind: "job".into(),
-            occurred_at: 0,
-            received_at: 0,
-            actor: "a".into(),
             actor_type: "user".into(),
-            ip: None,
-            user_agent: None,
             written_by: "vigil".into(),
             body: "{\"detail\":[],\"metadata\":{}}".into(),
-            hash: String::new(),
+            ..ExportRow::default()
         };
         assert!(json_rows(&mut Vec::new(), std::slice::from_ref(&row), true).is_err());
         assert!(csv_rows(std::slice::from_ref(&row), true).is_err());

@@ -119,20 +119,8 @@ mod tests {
         sizes
             .iter()
             .map(|&n| ExportRow {
-                id: "x".into(),
-                tenant_id: "t".into(),
-                account_id: None,
-                seq: 1,
-                kind: "job".into(),
-                occurred_at: 0,
-                received_at: 0,
-                actor: "a".into(),
-                actor_type: "user".into(),
-                ip: None,
-                user_agent: None,
-                written_by: "vigil".into(),
                 body: "x".repeat(n),
-                hash: String::new(),
+                ..ExportRow::default()
             })
             .collect()
     }

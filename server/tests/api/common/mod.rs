@@ -206,14 +206,20 @@ impl TestApp {
     }
 
     pub async fn get_events(&self, key: &str, query: &str) -> (StatusCode, Value) {
-        let r = self
-            .client
-            .get(format!("{}/api/v1/events?{query}", self.base))
-            .bearer_auth(key)
-            .send()
-            .await
-            .expect("request");
-        json_of(r).await
+        json_of(
+            self.api_get(Some(key), &format!("/api/v1/events?{query}"))
+                .await,
+        )
+        .await
+    }
+
+    /// `GET path` of the API, with `key` if given.
+    pub async fn api_get(&self, key: Option<&str>, path: &str) -> Response {
+        let mut r = self.client.get(format!("{}{path}", self.base));
+        if let Some(key) = key {
+            r = r.bearer_auth(key);
+        }
+        r.send().await.expect("request")
     }
 
     /// Signs in and returns the session cookie (`name=value`).
