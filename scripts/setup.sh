@@ -16,6 +16,8 @@ say() { printf '\033[1m== %s\033[0m\n' "$*"; }
 missing=()
 command -v node >/dev/null || missing+=(nodejs npm)
 command -v python3 >/dev/null || missing+=(python3)
+# scripts/verify_bundle.py checks checkpoint signatures (Ed25519) with it.
+python3 -c 'import cryptography' 2>/dev/null || missing+=(python3-cryptography)
 if [ "$purpose" = test ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
