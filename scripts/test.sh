@@ -24,6 +24,9 @@ cargo clippy -p app --all-targets --locked -- -D warnings
 cargo clippy -p app --features ssr --all-targets --locked -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 
+step "the Python bundle verifier's own tests"
+python3 -m unittest scripts/test_verify_bundle.py
+
 step "PostgreSQL"
 . scripts/pg.sh
 

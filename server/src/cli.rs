@@ -142,6 +142,15 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         every: u64,
     },
+    /// Check an export bundle offline, with nothing but the log's public key (README,
+    /// "Export bundles"); needs no database. Exit status 1 if it does not verify.
+    VerifyBundle {
+        file: std::path::PathBuf,
+        /// The log's verifier key (`name+id+key`, from `GET /api/v1/public-key`,
+        /// obtained out of band), or a file holding it.
+        #[arg(long)]
+        key: String,
+    },
     /// Sign a checkpoint of every tree that grew since its last one (the server does so
     /// every minute) and print the key that verifies them.
     Checkpoint(SigningArgs),

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod fuzz;

@@ -21,20 +21,44 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let (database_url, command) = (cli.database_url, cli.command);
-    if let Command::Fuzz { inputs, seed } = command {
-        return fuzz(inputs, seed);
+    match command {
+        Command::Fuzz { inputs, seed } => fuzz(inputs, seed),
+        Command::VerifyBundle { file, key } => verify_bundle(&file, &key),
+        command => {
+            let migrations = if cli.no_migrate {
+                Migrations::Skip
+            } else {
+                Migrations::Run
+            };
+            let store = Store::open(&database_url, migrations)
+                .await
+                .with_context(|| format!("opening {database_url}"))?;
+            let result = run(command, &store, &database_url).await;
+            store.close().await;
+            result
+        }
     }
-    let migrations = if cli.no_migrate {
-        Migrations::Skip
-    } else {
-        Migrations::Run
-    };
-    let store = Store::open(&database_url, migrations)
-        .await
-        .with_context(|| format!("opening {database_url}"))?;
-    let result = run(command, &store, &database_url).await;
-    store.close().await;
-    result
+}
+
+/// `vigil verify-bundle`: needs no database. Prints what the bundle proves, or what
+/// failed (exit status 1).
+fn verify_bundle(file: &std::path::Path, key: &str) -> anyhow::Result<()> {
+    // `--key` is the key itself or a file holding it.
+    let key = std::fs::read_to_string(key).unwrap_or_else(|_| key.to_owned());
+    let key = app::merkle::note::VerifierKey::parse(key.trim())
+        .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
+    let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let input = std::io::BufReader::with_capacity(1 << 20, input);
+    match vigil::bundle::verify::verify(input, &key) {
+        Ok(report) => {
+            println!("{}: {report}", file.display());
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{}: FAILED: {e}", file.display());
+            std::process::exit(1);
+        }
+    }
 }
 
 /// `vigil fuzz`: needs no database.
@@ -232,7 +256,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
             }
         }
-        Command::Fuzz { inputs, seed } => fuzz(inputs, seed)?,
+        // Run by `main` without opening a database.
+        Command::Fuzz { .. } | Command::VerifyBundle { .. } => {}
         Command::Migrate { grant } => {
             println!("migrations applied");
             if let Some(role) = grant {

@@ -8,6 +8,7 @@
 //! partial-tree hash is derived from them here, in O(log n) reads.
 
 pub mod note;
+pub mod range;
 pub mod tiles;
 
 #[cfg(test)]
@@ -58,6 +59,8 @@ pub trait NodeSource {
 pub enum ProofError {
     #[error("leaf index {index} is not inside a tree of size {size}")]
     IndexOutOfRange { index: u64, size: u64 },
+    #[error("the range [{first}, {end}) is empty or not inside a tree of size {size}")]
+    RangeOutOfTree { first: u64, end: u64, size: u64 },
     #[error("old tree size {old} is larger than new tree size {new}")]
     SizesOutOfOrder { old: u64, new: u64 },
     #[error("the proof has {got} hashes, a proof for these sizes has {want}")]

@@ -51,7 +51,7 @@ pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};
-pub use tree::TreeError;
+pub use tree::{Prover, TreeError};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},

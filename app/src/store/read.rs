@@ -82,6 +82,24 @@ impl Store {
         self.rows(scope, query).await
     }
 
+    /// One page of `scope`'s records in chain order after `after_seq`, every column as
+    /// stored (what a bundle hashes and writes), with the filters of `query` (its order
+    /// and limit replaced). Ends early at the byte budget; empty once none are left.
+    #[tracing::instrument(skip(self))]
+    pub async fn chain_rows(
+        &self,
+        scope: &Scope,
+        query: &EventQuery,
+        after_seq: i64,
+    ) -> StoreResult<Vec<EventRow>> {
+        let query = EventQuery {
+            order: Order::ChainAscending { after_seq },
+            latest_per_subject: false,
+            ..query.clone()
+        };
+        Ok(self.rows::<EventRow>(scope, &query).await?.0)
+    }
+
     /// The page's rows as `R`, and the cursor of the next page.
     async fn rows<R: PageRow>(
         &self,

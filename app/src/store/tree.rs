@@ -4,6 +4,7 @@
 use super::row::{EventRow, COLUMNS};
 use super::tx::{on_tx, WriteTx};
 use super::{with_read, Store, StoreError, StoreResult};
+use crate::merkle::range::range_proof;
 use crate::merkle::tiles::{RightEdge, Tile, TileId, TileNodes, TileReadError, TileReader};
 use crate::merkle::{self, Hash, ProveError};
 use std::collections::{HashMap, HashSet};
@@ -108,8 +109,15 @@ impl From<sqlx::Error> for TreeError {
 #[derive(Debug)]
 pub(super) struct Missing(TileId);
 
-/// The tiles read so far for one proof.
-pub(super) struct Cached<'a>(&'a HashMap<TileId, Vec<Hash>>);
+/// Tiles read for proofs in one tree size, by id (at a given size a tile never changes).
+type TileCache = HashMap<TileId, Vec<Hash>>;
+
+/// Tiles a [`Prover`] keeps at most, about 8 KiB each: a bundle's proofs walk the tree
+/// left to right, so once the cache is full the tiles behind are not needed again.
+const MAX_CACHED_TILES: usize = 4096;
+
+/// The tiles read so far.
+pub(super) struct Cached<'a>(&'a TileCache);
 
 impl TileReader for Cached<'_> {
     type Error = Missing;
@@ -228,17 +236,17 @@ impl Store {
     }
 
     /// Runs `make` over the tree of `size` leaves, reading the tiles it asks for from
-    /// the database: the proof code is synchronous, so a tile it lacks ends the run,
-    /// is read, and the run starts over (a proof reads a few tiles per 8 levels).
+    /// the database into `cache`: the proof code is synchronous, so a tile it lacks ends
+    /// the run, is read, and the run starts over (a proof reads a few tiles per 8 levels).
     async fn with_tiles<T>(
         &self,
         tenant_id: &str,
         size: u64,
+        cache: &mut TileCache,
         make: impl Fn(&mut Nodes<'_>) -> Made<T>,
     ) -> Result<T, TreeError> {
-        let mut cache: HashMap<TileId, Vec<Hash>> = HashMap::new();
         loop {
-            let mut nodes = TileNodes::new(size, Cached(&cache));
+            let mut nodes = TileNodes::new(size, Cached(cache));
             let missing = match make(&mut nodes) {
                 Ok(t) => return Ok(t),
                 Err(ProveError::Invalid(e)) => return Err(TreeError::Invalid(e.to_string())),
@@ -258,6 +266,9 @@ impl Store {
             });
             let row =
                 row.ok_or_else(|| corrupt(tenant_id, format!("tile {} missing", missing.path())))?;
+            if cache.len() >= MAX_CACHED_TILES {
+                cache.clear();
+            }
             cache.insert(missing, to_tile(tenant_id, row)?.into_hashes());
         }
     }
@@ -265,7 +276,7 @@ impl Store {
     /// The root of `tenant_id`'s tree at `size` leaves (at most its current size).
     pub async fn tree_root(&self, tenant_id: &str, size: u64) -> Result<Hash, TreeError> {
         self.check_size(tenant_id, size).await?;
-        self.with_tiles(tenant_id, size, |nodes| {
+        self.with_tiles(tenant_id, size, &mut TileCache::new(), |nodes| {
             merkle::root(size, nodes).map_err(ProveError::Source)
         })
         .await
@@ -278,11 +289,7 @@ impl Store {
         index: u64,
         size: u64,
     ) -> Result<Vec<Hash>, TreeError> {
-        self.check_size(tenant_id, size).await?;
-        self.with_tiles(tenant_id, size, |nodes| {
-            merkle::inclusion_proof(index, size, nodes)
-        })
-        .await
+        self.prover(tenant_id, size).await?.inclusion(index).await
     }
 
     /// The proof that the tree of `old` leaves is a prefix of the tree of `new` (RFC
@@ -294,7 +301,7 @@ impl Store {
         new: u64,
     ) -> Result<Vec<Hash>, TreeError> {
         self.check_size(tenant_id, new).await?;
-        self.with_tiles(tenant_id, new, |nodes| {
+        self.with_tiles(tenant_id, new, &mut TileCache::new(), |nodes| {
             merkle::consistency_proof(old, new, nodes)
         })
         .await
@@ -308,5 +315,56 @@ impl Store {
             )));
         }
         Ok(())
+    }
+}
+
+/// Many proofs in the tree of one size (a bundle's): the tiles read stay cached between
+/// them, so each is read once rather than once per proof.
+pub struct Prover {
+    store: Store,
+    tenant_id: String,
+    size: u64,
+    cache: TileCache,
+}
+
+impl Store {
+    /// A prover in `tenant_id`'s tree of `size` leaves (at most its current size).
+    pub async fn prover(&self, tenant_id: &str, size: u64) -> Result<Prover, TreeError> {
+        self.check_size(tenant_id, size).await?;
+        Ok(Prover {
+            store: self.clone(),
+            tenant_id: tenant_id.to_owned(),
+            size,
+            cache: TileCache::new(),
+        })
+    }
+}
+
+impl Prover {
+    /// The root of the tree.
+    pub async fn root(&mut self) -> Result<Hash, TreeError> {
+        let size = self.size;
+        self.run(|nodes| merkle::root(size, nodes).map_err(ProveError::Source))
+            .await
+    }
+
+    /// The proof that leaf `index` is in the tree (RFC 9162 §2.1.3).
+    pub async fn inclusion(&mut self, index: u64) -> Result<Vec<Hash>, TreeError> {
+        let size = self.size;
+        self.run(|nodes| merkle::inclusion_proof(index, size, nodes))
+            .await
+    }
+
+    /// The proof that leaves [first, end) are all the tree holds between those indexes
+    /// (see `merkle::range`).
+    pub async fn range(&mut self, first: u64, end: u64) -> Result<Vec<Hash>, TreeError> {
+        let size = self.size;
+        self.run(|nodes| range_proof(first, end, size, nodes)).await
+    }
+
+    async fn run<T>(&mut self, make: impl Fn(&mut Nodes<'_>) -> Made<T>) -> Result<T, TreeError> {
+        self.store
+            .with_tiles(&self.tenant_id, self.size, &mut self.cache, make)
+            .await
     }
 }

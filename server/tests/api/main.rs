@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod bundles;
 mod chain;
 mod console;
 mod console_errors;

@@ -1,17 +1,21 @@
-//! Export: every record the filters select (all pages), streamed as CSV or JSON so
-//! memory stays flat however many rows there are. Each export is itself audited.
+//! Export: every record the filters select (all pages), streamed as CSV, JSON or a
+//! bundle with its proofs (`crate::bundle`) so memory stays flat however many rows
+//! there are. Each export is itself audited.
 
 mod encode;
 mod stream;
+
+use stream::Rows;
 
 pub(super) use encode::json_rows;
 
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
+use crate::bundle::{self, write::PlanError};
 use crate::AppState;
 use app::model::{ActorType, ConsoleQuery, EventKind, Scope, TimePreset, Viewer};
 use app::store::audit::{Change, Who};
-use app::store::{EventQuery, Store};
+use app::store::EventQuery;
 use axum::{
     body::Body,
     extract::{ConnectInfo, State},
@@ -20,6 +24,7 @@ use axum::{
     Extension,
 };
 use chrono::Utc;
+use futures_util::TryStreamExt;
 use serde_json::json;
 use std::net::SocketAddr;
 
@@ -30,11 +35,14 @@ const CHUNK: u32 = 1000;
 enum Format {
     Csv,
     Json,
+    Bundle,
 }
 
 struct Export {
     format: Format,
     query: EventQuery,
+    /// A bundle's chain positions, inclusive (`seq_from`, `seq_to`).
+    seqs: (Option<u64>, Option<u64>),
     /// What the export selected, as its audit record says.
     selection: serde_json::Value,
     /// The download's name, without the extension.
@@ -42,7 +50,7 @@ struct Export {
 }
 
 impl Format {
-    /// `format`: `csv` (the default) or `json`.
+    /// `format`: `csv` (the default), `json` or `bundle`.
     fn take(pairs: &mut Vec<(String, String)>) -> Result<Format, FieldError> {
         let given: Vec<String> = pairs
             .iter()
@@ -54,7 +62,8 @@ impl Format {
             [] => Ok(Format::Csv),
             [one] if one == "csv" => Ok(Format::Csv),
             [one] if one == "json" => Ok(Format::Json),
-            [_] => Err(FieldError::new("format", "csv or json")),
+            [one] if one == "bundle" => Ok(Format::Bundle),
+            [_] => Err(FieldError::new("format", "csv, json or bundle")),
             _ => Err(FieldError::new("format", "given more than once")),
         }
     }
@@ -63,7 +72,37 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Bundle => "bundle",
         }
+    }
+
+    /// A bundle's `seq_from` and `seq_to`: chain positions, each at most once.
+    fn take_seqs(
+        self,
+        pairs: &mut Vec<(String, String)>,
+    ) -> Result<(Option<u64>, Option<u64>), FieldError> {
+        let mut take = |field: &'static str| -> Result<Option<u64>, FieldError> {
+            let given: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| k == field)
+                .map(|(_, v)| v.clone())
+                .collect();
+            pairs.retain(|(k, _)| k != field);
+            match given.as_slice() {
+                [] => Ok(None),
+                [_] if self != Format::Bundle => {
+                    Err(FieldError::new(field, "only with format=bundle"))
+                }
+                [one] => one
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=i64::MAX as u64).contains(n))
+                    .map(Some)
+                    .ok_or_else(|| FieldError::new(field, "a chain position, 1 or more")),
+                _ => Err(FieldError::new(field, "given more than once")),
+            }
+        };
+        Ok((take("seq_from")?, take("seq_to")?))
     }
 }
 
@@ -71,6 +110,7 @@ impl Format {
 /// included, and `kind`), every page of it.
 fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let format = Format::take(&mut pairs)?;
+    let seqs = format.take_seqs(&mut pairs)?;
     let kind = pairs
         .iter()
         .find(|(key, _)| key == "kind")
@@ -108,9 +148,12 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             "kind": query.kind.map(EventKind::as_str),
             "filters": console.to_pairs(),
             "range": console.range.describe(now),
+            "seq_from": seqs.0,
+            "seq_to": seqs.1,
         }),
         name: format!("Account_Audit_Logs_{range}"),
         query,
+        seqs,
     })
 }
 
@@ -118,6 +161,7 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
 /// as a pull reads them.
 fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let format = Format::take(&mut pairs)?;
+    let seqs = format.take_seqs(&mut pairs)?;
     let mut query = super::params::api_query(pairs, super::params::Use::Export)?;
     query.limit = CHUNK;
     let day = |t: Option<chrono::DateTime<Utc>>, open: &str| {
@@ -133,6 +177,8 @@ fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             "account_id": query.account_id,
             "from": query.from,
             "until": query.until,
+            "seq_from": seqs.0,
+            "seq_to": seqs.1,
         }),
         name: format!(
             "Vigil_Export_{}_to_{}",
@@ -140,6 +186,7 @@ fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             day(query.until, "now")
         ),
         query,
+        seqs,
     })
 }
 
@@ -155,7 +202,7 @@ pub async fn console_export(
     let export = console(pairs)?;
     let who = Who::user(&viewer.email, &headers, Some(peer));
     start(
-        &state.store,
+        &state,
         viewer.scope.clone(),
         viewer.home_account(),
         who,
@@ -176,7 +223,7 @@ pub async fn api_export(
     let mut who = Who::user(&format!("api_key:{}", caller.key_id), &headers, Some(peer));
     who.actor_type = ActorType::ApiKey;
     start(
-        &state.store,
+        &state,
         caller.scope(),
         caller.account_id.clone(),
         who,
@@ -186,12 +233,33 @@ pub async fn api_export(
 }
 
 async fn start(
-    store: &Store,
+    state: &AppState,
     scope: Scope,
     audit_account: Option<String>,
     who: Who,
     export: Export,
 ) -> Result<Response, ApiError> {
+    let store = &state.store;
+    // A bundle is planned first, so a request it cannot serve is refused unaudited.
+    let bundle = match export.format {
+        Format::Bundle => Some(
+            bundle::write::plan(
+                store,
+                &state.config.signer,
+                &state.config.origin,
+                scope.clone(),
+                export.query.clone(),
+                export.seqs,
+                export.selection.clone(),
+            )
+            .await
+            .map_err(|e| match e {
+                PlanError::Invalid { field, message } => FieldError::new(field, message).into(),
+                PlanError::Store(e) => ApiError::read_failed(e),
+            })?,
+        ),
+        _ => None,
+    };
     let change = Change {
         action: "export",
         resource_type: "audit_log",
@@ -208,9 +276,18 @@ async fn start(
     let (content_type, ext) = match export.format {
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
         Format::Json => ("application/json", "json"),
+        Format::Bundle => ("application/x-ndjson", "bundle.jsonl"),
     };
     let disposition = format!("attachment; filename=\"{}.{ext}\"", export.name);
-    let body = Body::from_stream(stream::stream(store.clone(), scope, export));
+    let rows =
+        |format| Body::from_stream(stream::stream(store.clone(), scope, export.query, format));
+    let body = match (bundle, export.format) {
+        (Some(plan), _) => Body::from_stream(
+            bundle::write::stream(store.clone(), plan).map_err(std::io::Error::other),
+        ),
+        (None, Format::Json) => rows(Rows::Json),
+        (None, _) => rows(Rows::Csv),
+    };
     let mut response = body.into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -1,10 +1,17 @@
 //! Reading pages and encoding them, overlapped, as the response body.
 
 use super::encode::{csv_rows, json_rows};
-use super::{Export, Format};
 use app::model::Scope;
+use app::store::EventQuery;
 use app::store::{Cursor, ExportRow, Store, StoreError};
 use axum::body::Bytes;
+
+/// How an export writes its rows.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Rows {
+    Csv,
+    Json,
+}
 
 /// Stored bytes a page should hold. Records may be up to the body limit (32 MiB) each:
 /// 1,000 of them would take gigabytes, and on SQLite a page read as one value fails past
@@ -19,10 +26,10 @@ const PAGE_BYTES: usize = 32 << 20;
 pub(super) fn stream(
     store: Store,
     scope: Scope,
-    export: Export,
+    query: EventQuery,
+    format: Rows,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     let (pages, rx) = tokio::sync::mpsc::channel::<Result<Vec<ExportRow>, StoreError>>(2);
-    let query = export.query.clone();
     tokio::spawn(async move {
         let mut cursor: Option<Cursor> = None;
         let mut limit = 1;
@@ -50,7 +57,7 @@ pub(super) fn stream(
     });
     let state = Encoder {
         rx,
-        format: export.format,
+        format,
         first: true,
         done: false,
     };
@@ -63,8 +70,8 @@ pub(super) fn stream(
         let chunk = match s.rx.recv().await {
             Some(Ok(rows)) => {
                 let chunk = match s.format {
-                    Format::Csv => csv_rows(&rows, first),
-                    Format::Json => {
+                    Rows::Csv => csv_rows(&rows, first),
+                    Rows::Json => {
                         let mut chunk = if first { vec![b'['] } else { Vec::new() };
                         json_rows(&mut chunk, &rows, first).map(|()| chunk)
                     }
@@ -82,9 +89,9 @@ pub(super) fn stream(
                 s.done = true;
                 match s.format {
                     // `first`: the reader ended without a page; still a valid array.
-                    Format::Json if first => Ok(b"[\n]\n".to_vec()),
-                    Format::Json => Ok(b"\n]\n".to_vec()),
-                    Format::Csv => return None,
+                    Rows::Json if first => Ok(b"[\n]\n".to_vec()),
+                    Rows::Json => Ok(b"\n]\n".to_vec()),
+                    Rows::Csv => return None,
                 }
             }
         };
@@ -106,7 +113,7 @@ fn next_limit(rows: &[ExportRow], max: u32) -> u32 {
 
 struct Encoder {
     rx: tokio::sync::mpsc::Receiver<Result<Vec<ExportRow>, StoreError>>,
-    format: Format,
+    format: Rows,
     first: bool,
     done: bool,
 }
