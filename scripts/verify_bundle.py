@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Verifies a Vigil export bundle offline, written from README.md ("Export bundles").
 
-    python3 scripts/verify_bundle.py BUNDLE.jsonl --key 'vigil+<key id>+<base64>'
+    python3 scripts/verify_bundle.py BUNDLE.jsonl --key 'vigil+<key id>+<base64>' \
+        [--checkpoint EARLIER]
 
 --key is the log's verifier key, or a file holding it; BUNDLE may be - (stdin).
+--checkpoint is a checkpoint of the log saved earlier: the bundle's must extend it.
 Exit 0: verified (what was checked is printed). Exit 1: the bundle fails (one message
 says what). Exit 2: usage (bad arguments or key, unreadable file).
 """
@@ -270,6 +272,57 @@ def inclusion_root(index, size, leaf, path):
     return (r, None) if sn == 0 else (None, f"has {len(path)} hashes, too few")
 
 
+def consistent(m, n, old_root, new_root, proof):
+    """RFC 9162 2.1.4.2: whether the tree of m leaves (old_root) is a prefix of the tree
+    of n leaves (new_root), by `proof`; 0 < m <= n."""
+    if m == n:
+        return not proof and old_root == new_root
+    if m & (m - 1) == 0:  # a complete subtree: its root starts the path
+        proof = [old_root] + proof
+    if not proof:
+        return False
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def check_earlier(h, root, note, key):
+    """The bundle's checkpoint must extend `note`, a checkpoint saved earlier."""
+    note = note.strip() + "\n"
+    try:
+        origin, m, old_root = open_checkpoint(note, key)
+    except Failed as e:
+        raise Failed(f"earlier {e}") from None
+    n = h["tree_size"]
+    if origin != h["origin"]:
+        raise Failed(f"earlier checkpoint: origin {origin!r} is not the bundle's {h['origin']!r}")
+    if m > n:
+        raise Failed(f"earlier checkpoint: it signs {m} records, more than the bundle's {n}")
+    c = h.get("consistency")
+    proof = []
+    if m not in (0, n):
+        if not isinstance(c, dict) or uint(c.get("from")) != m:
+            raise Failed(f"earlier checkpoint: the bundle proves no consistency with the tree "
+                         f"of {m} records (export it with consistent_with={m})")
+        proof = hashes(c.get("proof"), "header: consistency proof")
+    if m and not consistent(m, n, old_root, root, proof):
+        raise Failed(f"earlier checkpoint: the bundle's tree of {n} records is not consistent "
+                     f"with the earlier one of {m}: the log rewrote or forked its history")
+    return m
+
+
 def verify_records(lines, records, root):
     """Records mode: each record line is followed by its inclusion proof."""
     while (record := records.next()) is not None:
@@ -324,10 +377,12 @@ def verify_range(h, records, root):
         raise Failed(f"record {records.count} (seq {record[0]}): outside the {span}")
 
 
-def verify(f, key):
-    """Verifies the bundle read from `f` (binary); returns the lines to print."""
+def verify(f, key, earlier=None):
+    """Verifies the bundle read from `f` (binary), and that it extends the checkpoint
+    `earlier` if given; returns the lines to print."""
     lines = Lines(f)
     h, root = read_header(lines, key)
+    m = None if earlier is None else check_earlier(h, root, earlier, key)
     records = Records(lines, h["tenant_id"], h["tree_size"])
     if h["mode"] == "range":
         verify_range(h, records, root)
@@ -346,27 +401,33 @@ def verify(f, key):
              if h["mode"] == "range" else "completeness not claimed: a filtered selection")
     return [f"OK: Vigil bundle of tenant {h['tenant_id']} ({h['mode']} mode)",
             f"checkpoint: {h['origin']}, tree size {h['tree_size']}, signed by key {key.label}",
-            f"records: {records.count}{span or ''}", claim]
+            f"records: {records.count}{span or ''}", claim] + (
+        [] if m is None else [f"consistent with the earlier checkpoint of {m} records"])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("bundle", metavar="FILE", help="the bundle (.jsonl), or - for stdin")
     parser.add_argument("--key", required=True, help="vigil+<key id>+<base64>, or a file of it")
+    parser.add_argument("--checkpoint", help="a checkpoint of the log saved earlier (a file)")
     args = parser.parse_args(argv)
     for out in (sys.stdout, sys.stderr):  # a message must never fail to print
         if hasattr(out, "reconfigure"):
             out.reconfigure(errors="backslashreplace")
     try:
         key = read_key(args.key)
+        earlier = None
+        if args.checkpoint is not None:
+            with open(args.checkpoint, encoding="utf-8") as e:
+                earlier = e.read(1 << 20)
         f = sys.stdin.buffer if args.bundle == "-" else open(args.bundle, "rb")
         with f:
-            report = verify(f, key)
+            report = verify(f, key, earlier)
     except Usage as e:
         print(f"usage error: {e}", file=sys.stderr)
         return 2
-    except OSError as e:
-        print(f"cannot read the bundle: {e}", file=sys.stderr)
+    except (OSError, UnicodeDecodeError) as e:
+        print(f"cannot read a file: {e}", file=sys.stderr)
         return 2
     except Failed as e:
         print(f"FAILED: {e}", file=sys.stderr)

@@ -150,6 +150,10 @@ pub enum Command {
         /// obtained out of band), or a file holding it.
         #[arg(long)]
         key: String,
+        /// Also check the bundle extends this checkpoint, saved earlier (a signed note
+        /// from `GET /api/v1/checkpoint`, a witness, an email).
+        #[arg(long)]
+        checkpoint: Option<std::path::PathBuf>,
     },
     /// Sign a checkpoint of every tree that grew since its last one (the server does so
     /// every minute) and print the key that verifies them.

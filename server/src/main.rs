@@ -23,7 +23,11 @@ async fn main() -> anyhow::Result<()> {
     let (database_url, command) = (cli.database_url, cli.command);
     match command {
         Command::Fuzz { inputs, seed } => fuzz(inputs, seed),
-        Command::VerifyBundle { file, key } => verify_bundle(&file, &key),
+        Command::VerifyBundle {
+            file,
+            key,
+            checkpoint,
+        } => verify_bundle(&file, &key, checkpoint.as_deref()),
         command => {
             let migrations = if cli.no_migrate {
                 Migrations::Skip
@@ -42,14 +46,21 @@ async fn main() -> anyhow::Result<()> {
 
 /// `vigil verify-bundle`: needs no database. Prints what the bundle proves, or what
 /// failed (exit status 1).
-fn verify_bundle(file: &std::path::Path, key: &str) -> anyhow::Result<()> {
+fn verify_bundle(
+    file: &std::path::Path,
+    key: &str,
+    earlier: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     // `--key` is the key itself or a file holding it.
     let key = std::fs::read_to_string(key).unwrap_or_else(|_| key.to_owned());
     let key = app::merkle::note::VerifierKey::parse(key.trim())
         .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
+    let earlier = earlier
+        .map(|f| std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display())))
+        .transpose()?;
     let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let input = std::io::BufReader::with_capacity(1 << 20, input);
-    match vigil::bundle::verify::verify(input, &key) {
+    match vigil::bundle::verify::verify(input, &key, earlier.as_deref()) {
         Ok(report) => {
             println!("{}: {report}", file.display());
             Ok(())

@@ -47,6 +47,18 @@ pub struct Header {
     /// Range mode: the roots of the subtrees outside the range, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range_proof: Option<Vec<String>>,
+    /// When asked for (`consistent_with`): the proof that the tree of an earlier
+    /// checkpoint the auditor holds is a prefix of this one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<Consistency>,
+}
+
+/// RFC 9162 §2.1.4: the consistency proof from the tree of `from` records to the
+/// checkpoint's, hex.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Consistency {
+    pub from: u64,
+    pub proof: Vec<String>,
 }
 
 /// The bundle's last line, `{"end":{"records":N}}`: a bundle cut short lacks it.

@@ -5,7 +5,7 @@
 use super::{fingerprint, End, Header, Mode, VERSION};
 use app::merkle::note::{Checkpoint, NoteError, SignedNote, VerifierKey};
 use app::merkle::range::{verify_range, RangeError};
-use app::merkle::{leaf_hash, verify_inclusion, Hash};
+use app::merkle::{leaf_hash, verify_consistency, verify_inclusion, Hash};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
@@ -32,6 +32,8 @@ pub struct Report {
     /// Chain positions of the first and last records, if any.
     pub first: Option<u64>,
     pub last: Option<u64>,
+    /// The size of the earlier checkpoint the bundle's was found consistent with.
+    pub consistent_with: Option<u64>,
 }
 
 impl fmt::Display for Report {
@@ -41,6 +43,12 @@ impl fmt::Display for Report {
             "bundle of tenant {}: checkpoint of {} records, signed by {}",
             self.tenant_id, self.tree_size, self.key
         )?;
+        if let Some(m) = self.consistent_with {
+            writeln!(
+                f,
+                "consistent with the earlier checkpoint of {m} records: the log kept what it signed then"
+            )?;
+        }
         let span = match (self.first, self.last) {
             (Some(a), Some(b)) => format!("seq {a} to {b}"),
             _ => "none".into(),
@@ -84,8 +92,14 @@ struct Placed<'a> {
     seq: u64,
 }
 
-/// Checks the bundle `input` against `key`, the log's public key obtained out of band.
-pub fn verify(input: impl BufRead, key: &VerifierKey) -> Result<Report, BundleError> {
+/// Checks the bundle `input` against `key`, the log's public key obtained out of band,
+/// and, if given, against `earlier`: a checkpoint of the log saved before (a signed
+/// note), which the bundle's must extend.
+pub fn verify(
+    input: impl BufRead,
+    key: &VerifierKey,
+    earlier: Option<&str>,
+) -> Result<Report, BundleError> {
     let mut lines = Lines {
         input,
         buf: Vec::new(),
@@ -99,6 +113,9 @@ pub fn verify(input: impl BufRead, key: &VerifierKey) -> Result<Report, BundleEr
     let header: Header = serde_json::from_slice(&header_line)
         .map_err(|e| lines.at(format!("not a bundle header: {e}")))?;
     let root = check_header(&header, key)?;
+    let consistent_with = earlier
+        .map(|note| check_earlier(&header, &root, note, key))
+        .transpose()?;
     let mut walk = Walk {
         lines,
         header: &header,
@@ -120,7 +137,63 @@ pub fn verify(input: impl BufRead, key: &VerifierKey) -> Result<Report, BundleEr
         records,
         first,
         last,
+        consistent_with,
     })
+}
+
+/// A signed checkpoint's body, its signature by `key` checked.
+fn open_note(note: &str, key: &VerifierKey) -> Result<Checkpoint, String> {
+    let note = SignedNote::parse(note.as_bytes()).map_err(|e| format!("not a signed note: {e}"))?;
+    note.verify(key).map_err(|e| match e {
+        NoteError::NotSigned { .. } => format!("not signed by the given key: {e}"),
+        other => format!("the signature does not verify: {other}"),
+    })?;
+    Checkpoint::parse(note.text()).map_err(|e| e.to_string())
+}
+
+/// Checks that the bundle's checkpoint (of `root`) extends `earlier`'s tree; returns
+/// the earlier size.
+fn check_earlier(
+    header: &Header,
+    root: &Hash,
+    earlier: &str,
+    key: &VerifierKey,
+) -> Result<u64, BundleError> {
+    // A note kept in a file or an email may have gained blank lines around it.
+    let earlier = format!("{}\n", earlier.trim());
+    let old = open_note(&earlier, key).map_err(|e| bad(format!("earlier checkpoint: {e}")))?;
+    let (m, n) = (old.size(), header.tree_size);
+    if old.origin() != header.origin {
+        return Err(bad(format!(
+            "earlier checkpoint: its origin {:?} is not the bundle's {:?}",
+            old.origin(),
+            header.origin
+        )));
+    }
+    if m > n {
+        return Err(bad(format!(
+            "earlier checkpoint: it signs {m} records, more than the bundle's {n}: export the bundle again"
+        )));
+    }
+    let proof = match &header.consistency {
+        _ if m == n => Vec::new(),
+        Some(c) if c.from == m => {
+            hashes(&c.proof).map_err(|e| bad(format!("header: consistency proof: {e}")))?
+        }
+        _ => {
+            return Err(bad(format!(
+                "earlier checkpoint: the bundle proves no consistency with the tree of {m} records \
+                 (export it with consistent_with={m})"
+            )))
+        }
+    };
+    verify_consistency(m, n, old.root(), root, &proof).map_err(|e| {
+        bad(format!(
+            "earlier checkpoint: the bundle's tree of {n} records is not consistent with the \
+             earlier one of {m}: the log rewrote or forked its history ({e})"
+        ))
+    })?;
+    Ok(m)
 }
 
 /// Checks the header's key and checkpoint; returns the signed root.
@@ -138,15 +211,8 @@ fn check_header(header: &Header, key: &VerifierKey) -> Result<Hash, BundleError>
             header.key_fingerprint
         )));
     }
-    let note = SignedNote::parse(header.checkpoint.as_bytes())
-        .map_err(|e| bad(format!("checkpoint: not a signed note: {e}")))?;
-    note.verify(key).map_err(|e| match e {
-        NoteError::NotSigned { .. } => bad(format!("checkpoint: not signed by the given key: {e}")),
-        other => bad(format!(
-            "checkpoint: the signature does not verify: {other}"
-        )),
-    })?;
-    let checkpoint = Checkpoint::parse(note.text()).map_err(|e| bad(format!("checkpoint: {e}")))?;
+    let checkpoint =
+        open_note(&header.checkpoint, key).map_err(|e| bad(format!("checkpoint: {e}")))?;
     if checkpoint.origin() != header.origin {
         return Err(bad(format!(
             "checkpoint: its origin {:?} is not the header's {:?}",

@@ -3,7 +3,7 @@
 //! page by page, so memory stays flat; an error ends the stream before the end line,
 //! which a verifier reports as a bundle cut short.
 
-use super::{fingerprint, End, EndCount, Header, Mode, VERSION};
+use super::{fingerprint, Consistency, End, EndCount, Header, Mode, VERSION};
 use app::merkle::note::NoteSigner;
 use app::model::Scope;
 use app::store::checkpoints::{origin, StoredCheckpoint};
@@ -26,6 +26,8 @@ pub struct Plan {
     pub first: u64,
     pub last: u64,
     pub checkpoint: StoredCheckpoint,
+    /// The size of an earlier checkpoint to prove this one consistent with.
+    pub consistent_with: Option<u64>,
     pub origin: String,
     pub key_fingerprint: String,
     pub selection: serde_json::Value,
@@ -63,18 +65,32 @@ fn is_range(scope: &Scope, q: &EventQuery) -> bool {
         && q.search.is_none()
 }
 
-/// Plans the bundle of `query` in `scope` between chain positions `seq_from` and
-/// `seq_to` (inclusive; default: the whole tree), at the tenant's latest checkpoint
-/// (signed now if the tree grew since).
+/// What was asked of a bundle besides its filters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bounds {
+    /// Chain positions, inclusive (default: the whole tree).
+    pub seq_from: Option<u64>,
+    pub seq_to: Option<u64>,
+    /// The size of an earlier checkpoint the auditor holds.
+    pub consistent_with: Option<u64>,
+}
+
+/// Plans the bundle of `query` in `scope` within `bounds`, at the tenant's latest
+/// checkpoint (signed now if the tree grew since).
 pub async fn plan(
     store: &Store,
     signer: &NoteSigner,
     deployment: &str,
     scope: Scope,
     query: EventQuery,
-    (seq_from, seq_to): (Option<u64>, Option<u64>),
+    bounds: Bounds,
     selection: serde_json::Value,
 ) -> Result<Plan, PlanError> {
+    let Bounds {
+        seq_from,
+        seq_to,
+        consistent_with,
+    } = bounds;
     if let (Some(from), Some(to)) = (seq_from, seq_to) {
         if to < from {
             return Err(invalid("seq_to", "must be at least seq_from"));
@@ -86,6 +102,12 @@ pub async fn plan(
         .await?
         .ok_or_else(|| invalid("format", "no records to bundle: the tenant has none yet"))?;
     let size = checkpoint.size;
+    if consistent_with.is_some_and(|m| m > size) {
+        return Err(invalid(
+            "consistent_with",
+            format!("larger than the latest checkpoint ({size})"),
+        ));
+    }
     let first = seq_from.unwrap_or(1).max(1);
     let last = seq_to.unwrap_or(size).min(size);
     let mode = if is_range(&scope, &query) {
@@ -108,6 +130,7 @@ pub async fn plan(
         first,
         last,
         checkpoint,
+        consistent_with,
         selection,
     })
 }
@@ -170,6 +193,19 @@ impl Writer<'_> {
             ),
             Mode::Records => None,
         };
+        let consistency = match plan.consistent_with {
+            Some(from) => Some(Consistency {
+                from,
+                proof: self
+                    .store
+                    .consistency_proof(&plan.scope.tenant_id, from, plan.checkpoint.size)
+                    .await?
+                    .iter()
+                    .map(hex::encode)
+                    .collect(),
+            }),
+            None => None,
+        };
         let range = plan.mode == Mode::Range;
         let header = Header {
             vigil_bundle: VERSION,
@@ -184,6 +220,7 @@ impl Writer<'_> {
             first: range.then_some(plan.first),
             last: range.then_some(plan.last),
             range_proof,
+            consistency,
         };
         let mut chunk = json_line(&header);
         let query = match plan.mode {

@@ -2,12 +2,13 @@
 //! `scripts/verify_bundle.py` (written from the README alone), and every lie a server
 //! could tell in one is refused by both, each naming what failed.
 
-use crate::common::{ai, json_of, spawn_app, Backend, TestApp, PASSWORD};
+use crate::common::{ai, json_of, spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
 use crate::on_both_backends;
 use app::merkle::note::{NoteSigner, SignedNote};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::process::Command;
+use std::sync::Arc;
 
 async fn fill(app: &TestApp, n: usize) {
     let batch: Vec<Value> = (0..n)
@@ -45,12 +46,18 @@ struct Said {
     out: String,
 }
 
-/// Runs both verifiers on `bundle` with `key`.
-fn verify_both(bundle: &str, key: &str) -> [Said; 2] {
+/// Runs both verifiers on `bundle` with `key`, and the checkpoint `earlier` if given.
+fn verify_both(bundle: &str, key: &str, earlier: Option<&str>) -> [Said; 2] {
     let dir = std::env::temp_dir().join(format!("vigil-bundle-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("b.jsonl");
     std::fs::write(&file, bundle).expect("write bundle");
+    let checkpoint = dir.join("earlier.note");
+    let mut extra: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(note) = earlier {
+        std::fs::write(&checkpoint, note).expect("write checkpoint");
+        extra = vec!["--checkpoint".into(), checkpoint.clone().into()];
+    }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/verify_bundle.py");
     let run = |verifier: &'static str, cmd: &mut Command| {
         let out = cmd.output().expect("run a verifier");
@@ -76,14 +83,16 @@ fn verify_both(bundle: &str, key: &str) -> [Said; 2] {
             Command::new(env!("CARGO_BIN_EXE_vigil"))
                 .arg("verify-bundle")
                 .arg(&file)
-                .args(["--key", key]),
+                .args(["--key", key])
+                .args(&extra),
         ),
         run(
             "verify_bundle.py",
             Command::new("python3")
                 .arg(script)
                 .arg(&file)
-                .args(["--key", key]),
+                .args(["--key", key])
+                .args(&extra),
         ),
     ];
     let _ = std::fs::remove_dir_all(&dir);
@@ -91,7 +100,11 @@ fn verify_both(bundle: &str, key: &str) -> [Said; 2] {
 }
 
 fn assert_accepted(bundle: &str, key: &str, says: &str) {
-    for s in verify_both(bundle, key) {
+    assert_extends(bundle, key, None, says)
+}
+
+fn assert_extends(bundle: &str, key: &str, earlier: Option<&str>, says: &str) {
+    for s in verify_both(bundle, key, earlier) {
         assert!(s.ok, "{} refused a true bundle: {}", s.verifier, s.out);
         assert!(
             s.out.contains(says),
@@ -373,8 +386,13 @@ async fn a_lying_server_is_caught_by_both_verifiers(b: Backend) {
             &["count", "end", "holds"],
         ),
     ];
-    for (case, lie, names) in &cases {
-        for said in verify_both(lie, &key) {
+    assert_refused(&cases, &key, None);
+}
+
+/// Each lie refused by both verifiers, naming one of its names.
+fn assert_refused(cases: &[(&str, String, &[&str])], key: &str, earlier: Option<&str>) {
+    for (case, lie, names) in cases {
+        for said in verify_both(lie, key, earlier) {
             assert!(
                 !said.ok,
                 "{case}: {} accepted it: {}",
@@ -398,7 +416,104 @@ fn truncate_proof(line: &str) -> String {
     serde_json::to_string(&proof).expect("json")
 }
 
+/// The log's key, known to the test so it can sign what a lying log would.
+const SEED: [u8; 32] = [7; 32];
+
+async fn a_bundle_extends_a_checkpoint_saved_earlier(b: Backend) {
+    let app = spawn_app_with(b, |c| {
+        c.signer = Arc::new(NoteSigner::from_seed("vigil", SEED).expect("key"));
+    })
+    .await;
+    fill(&app, 40).await;
+    let key = public_key(&app).await;
+    let r = app.api_get(Some(&app.key), "/api/v1/checkpoint").await;
+    let earlier = r.text().await.expect("note");
+    assert!(earlier.starts_with("vigil/t1\n40\n"), "{earlier}");
+    fill(&app, 9).await;
+
+    let extends = bundle(&app, &app.key, "&account_id=a2&consistent_with=40").await;
+    assert_extends(
+        &extends,
+        &key,
+        Some(&earlier),
+        "consistent with the earlier checkpoint of 40",
+    );
+    let ranged = bundle(&app, &app.key, "&seq_from=41&consistent_with=40").await;
+    assert_extends(&ranged, &key, Some(&earlier), "complete");
+    let (s, body) = json_of(
+        app.api_get(
+            Some(&app.key),
+            "/api/v1/export?format=bundle&consistent_with=999",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, &body["field"]),
+        (StatusCode::BAD_REQUEST, &"consistent_with".into())
+    );
+
+    // The same log key signing another tree of 40 records: a fork (or a history
+    // rewritten after the auditor saved its checkpoint).
+    let text = SignedNote::parse(earlier.as_bytes())
+        .expect("note")
+        .text()
+        .to_owned();
+    let mut body: Vec<&str> = text.lines().collect();
+    let other_root = base64_root([9; 32]);
+    body[2] = &other_root;
+    let forked_text = format!("{}\n", body.join("\n"));
+    let signer = NoteSigner::from_seed("vigil", SEED).expect("key");
+    let mut forked = SignedNote::new(forked_text.clone()).expect("note");
+    forked.add(signer.sign(&forked_text).expect("sign"));
+    let mut by_other = SignedNote::new(text.clone()).expect("note");
+    let other = NoteSigner::generate("vigil").expect("key");
+    by_other.add(other.sign(&text).expect("sign"));
+    let unproven = bundle(&app, &app.key, "&account_id=a2").await;
+    let proof_39 = {
+        let b = bundle(&app, &app.key, "&account_id=a2&consistent_with=39").await;
+        let h: Value = serde_json::from_str(&lines(&b)[0]).expect("header");
+        h["consistency"]["proof"].clone()
+    };
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "no consistency proof for the saved size",
+            unproven.clone(),
+            &["consistent_with"],
+        ),
+        (
+            "a consistency proof of another size",
+            with_header(&extends, |h| h["consistency"]["proof"] = proof_39),
+            &["consistent"],
+        ),
+        (
+            "a consistency proof truncated",
+            with_header(&extends, |h| {
+                h["consistency"]["proof"].as_array_mut().map(|p| p.pop());
+            }),
+            &["consistent"],
+        ),
+    ];
+    assert_refused(&cases, &key, Some(&earlier));
+    let forked = forked.to_string();
+    let cases: Vec<(&str, String, &[&str])> = vec![(
+        "two checkpoints of the log that are not consistent",
+        extends.clone(),
+        &["consistent", "fork"],
+    )];
+    assert_refused(&cases, &key, Some(&forked));
+    let cases: Vec<(&str, String, &[&str])> =
+        vec![("a saved checkpoint by another key", extends, &["sign"])];
+    assert_refused(&cases, &key, Some(&by_other.to_string()));
+}
+
+fn base64_root(root: [u8; 32]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(root)
+}
+
 on_both_backends!(
     bundles_verify_offline,
-    a_lying_server_is_caught_by_both_verifiers
+    a_lying_server_is_caught_by_both_verifiers,
+    a_bundle_extends_a_checkpoint_saved_earlier
 );

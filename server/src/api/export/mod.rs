@@ -11,7 +11,10 @@ pub(super) use encode::json_rows;
 
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
-use crate::bundle::{self, write::PlanError};
+use crate::bundle::{
+    self,
+    write::{Bounds, PlanError},
+};
 use crate::AppState;
 use app::model::{ActorType, ConsoleQuery, EventKind, Scope, TimePreset, Viewer};
 use app::store::audit::{Change, Who};
@@ -41,8 +44,8 @@ enum Format {
 struct Export {
     format: Format,
     query: EventQuery,
-    /// A bundle's chain positions, inclusive (`seq_from`, `seq_to`).
-    seqs: (Option<u64>, Option<u64>),
+    /// A bundle's `seq_from`, `seq_to` and `consistent_with`.
+    bounds: Bounds,
     /// What the export selected, as its audit record says.
     selection: serde_json::Value,
     /// The download's name, without the extension.
@@ -76,11 +79,9 @@ impl Format {
         }
     }
 
-    /// A bundle's `seq_from` and `seq_to`: chain positions, each at most once.
-    fn take_seqs(
-        self,
-        pairs: &mut Vec<(String, String)>,
-    ) -> Result<(Option<u64>, Option<u64>), FieldError> {
+    /// A bundle's `seq_from`, `seq_to` (chain positions) and `consistent_with` (a tree
+    /// size), each at most once.
+    fn take_bounds(self, pairs: &mut Vec<(String, String)>) -> Result<Bounds, FieldError> {
         let mut take = |field: &'static str| -> Result<Option<u64>, FieldError> {
             let given: Vec<String> = pairs
                 .iter()
@@ -98,11 +99,15 @@ impl Format {
                     .ok()
                     .filter(|n| (1..=i64::MAX as u64).contains(n))
                     .map(Some)
-                    .ok_or_else(|| FieldError::new(field, "a chain position, 1 or more")),
+                    .ok_or_else(|| FieldError::new(field, "a whole number, 1 or more")),
                 _ => Err(FieldError::new(field, "given more than once")),
             }
         };
-        Ok((take("seq_from")?, take("seq_to")?))
+        Ok(Bounds {
+            seq_from: take("seq_from")?,
+            seq_to: take("seq_to")?,
+            consistent_with: take("consistent_with")?,
+        })
     }
 }
 
@@ -110,7 +115,7 @@ impl Format {
 /// included, and `kind`), every page of it.
 fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let format = Format::take(&mut pairs)?;
-    let seqs = format.take_seqs(&mut pairs)?;
+    let bounds = format.take_bounds(&mut pairs)?;
     let kind = pairs
         .iter()
         .find(|(key, _)| key == "kind")
@@ -148,12 +153,13 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             "kind": query.kind.map(EventKind::as_str),
             "filters": console.to_pairs(),
             "range": console.range.describe(now),
-            "seq_from": seqs.0,
-            "seq_to": seqs.1,
+            "seq_from": bounds.seq_from,
+            "seq_to": bounds.seq_to,
+            "consistent_with": bounds.consistent_with,
         }),
         name: format!("Account_Audit_Logs_{range}"),
         query,
-        seqs,
+        bounds,
     })
 }
 
@@ -161,7 +167,7 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
 /// as a pull reads them.
 fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     let format = Format::take(&mut pairs)?;
-    let seqs = format.take_seqs(&mut pairs)?;
+    let bounds = format.take_bounds(&mut pairs)?;
     let mut query = super::params::api_query(pairs, super::params::Use::Export)?;
     query.limit = CHUNK;
     let day = |t: Option<chrono::DateTime<Utc>>, open: &str| {
@@ -177,8 +183,9 @@ fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             "account_id": query.account_id,
             "from": query.from,
             "until": query.until,
-            "seq_from": seqs.0,
-            "seq_to": seqs.1,
+            "seq_from": bounds.seq_from,
+            "seq_to": bounds.seq_to,
+            "consistent_with": bounds.consistent_with,
         }),
         name: format!(
             "Vigil_Export_{}_to_{}",
@@ -186,7 +193,7 @@ fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
             day(query.until, "now")
         ),
         query,
-        seqs,
+        bounds,
     })
 }
 
@@ -249,7 +256,7 @@ async fn start(
                 &state.config.origin,
                 scope.clone(),
                 export.query.clone(),
-                export.seqs,
+                export.bounds,
                 export.selection.clone(),
             )
             .await
