@@ -53,6 +53,13 @@ pub struct Report {
     pub consistency_proof_ms: (f64, f64, f64),
     /// `verify` of the hot tenant (chain and tree, every tile compared): records/s.
     pub verify_per_s: f64,
+    /// A range bundle of the hot tenant's first records (up to a million): how many,
+    /// its size, written (records/s, from the store to a file) and `verify-bundle`'s
+    /// rate over it (records/s).
+    pub bundle_records: u64,
+    pub bundle_mb: f64,
+    pub bundle_write_per_s: f64,
+    pub bundle_verify_per_s: f64,
     pub export_rows: u64,
     pub export_rows_per_s: f64,
     pub export_peak_rss_mb: f64,
@@ -551,6 +558,7 @@ pub async fn run(
         verified.failure
     );
     report.verify_per_s = verified.records as f64 / t.elapsed().as_secs_f64();
+    bundle_rates(store, tenant, &mut report).await?;
 
     // Export over HTTP from a server of its own (this process holds the generator and
     // the benchmark's buffers), so its resident memory is the server's alone.
@@ -681,8 +689,70 @@ fn reads_table(r: &Report) -> String {
         r.verify_per_s
     );
     out += &format!(
+        "| range bundle, hot tenant's first {} records ({:.0} MB) | written {:.0} records/s, verify-bundle {:.0} records/s |\n",
+        r.bundle_records, r.bundle_mb, r.bundle_write_per_s, r.bundle_verify_per_s
+    );
+    out += &format!(
         "| export CSV over HTTP | {} rows, {:.0} rows/s, peak RSS {:.0} MB (+{:.0} MB) |\n",
         r.export_rows, r.export_rows_per_s, r.export_peak_rss_mb, r.export_rss_growth_mb
     );
     out
+}
+
+/// Writes a range bundle of `tenant`'s first records (up to a million) to a file, as an
+/// export does, and checks it as `vigil verify-bundle` does. Signed with the key file
+/// `vigil serve` uses by default, so the checkpoints the bench's own server signs agree.
+async fn bundle_rates(store: &Store, tenant: &str, report: &mut Report) -> anyhow::Result<()> {
+    use crate::bundle::{verify, write};
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let signer =
+        crate::signing::load_or_create(std::path::Path::new("vigil-signing.key"), "vigil")?;
+    let size = store.tree_size(tenant).await?;
+    if size == 0 {
+        return Ok(());
+    }
+    let bounds = write::Bounds {
+        seq_from: Some(1),
+        seq_to: Some(size.min(1_000_000)),
+        consistent_with: None,
+    };
+    let plan = write::plan(
+        store,
+        &signer,
+        "vigil",
+        Scope::tenant(tenant),
+        EventQuery::default(),
+        bounds,
+        json!({ "bench": true }),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = std::env::temp_dir().join(format!("vigil-bench-{}.jsonl", uuid::Uuid::now_v7()));
+    let t = Instant::now();
+    let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(&path).await?);
+    let mut chunks = std::pin::pin!(write::stream(store.clone(), plan));
+    while let Some(chunk) = chunks.next().await {
+        file.write_all(&chunk?).await?;
+    }
+    file.flush().await?;
+    let written = t.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&path)?.len();
+    let key = signer.verifier_key().clone();
+    let (checked, took) = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || -> anyhow::Result<(verify::Report, f64)> {
+            let t = Instant::now();
+            let input = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&path)?);
+            let report = verify::verify(input, &key, None)?;
+            Ok((report, t.elapsed().as_secs_f64()))
+        }
+    })
+    .await??;
+    let _ = std::fs::remove_file(&path);
+    report.bundle_records = checked.records;
+    report.bundle_mb = bytes as f64 / 1e6;
+    report.bundle_write_per_s = checked.records as f64 / written;
+    report.bundle_verify_per_s = checked.records as f64 / took;
+    Ok(())
 }
