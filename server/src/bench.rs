@@ -704,8 +704,6 @@ fn reads_table(r: &Report) -> String {
 /// `vigil serve` uses by default, so the checkpoints the bench's own server signs agree.
 async fn bundle_rates(store: &Store, tenant: &str, report: &mut Report) -> anyhow::Result<()> {
     use crate::bundle::{verify, write};
-    use futures_util::StreamExt;
-    use tokio::io::AsyncWriteExt;
     let signer =
         crate::signing::load_or_create(std::path::Path::new("vigil-signing.key"), "vigil")?;
     let size = store.tree_size(tenant).await?;
@@ -730,14 +728,8 @@ async fn bundle_rates(store: &Store, tenant: &str, report: &mut Report) -> anyho
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let path = std::env::temp_dir().join(format!("vigil-bench-{}.jsonl", uuid::Uuid::now_v7()));
     let t = Instant::now();
-    let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(&path).await?);
-    let mut chunks = std::pin::pin!(write::stream(store.clone(), plan));
-    while let Some(chunk) = chunks.next().await {
-        file.write_all(&chunk?).await?;
-    }
-    file.flush().await?;
+    let bytes = write::to_file(store, plan, &path).await?;
     let written = t.elapsed().as_secs_f64();
-    let bytes = std::fs::metadata(&path)?.len();
     let key = signer.verifier_key().clone();
     let (checked, took) = tokio::task::spawn_blocking({
         let path = path.clone();

@@ -293,3 +293,26 @@ fn proof_line(out: &mut Vec<u8>, proof: &[app::merkle::Hash]) {
     }
     out.extend_from_slice(b"]\n");
 }
+
+/// Writes the bundle of `plan` to the file `path` (made anew, written whole, then
+/// synced): for archives and the bench. Returns the bytes written.
+pub async fn to_file(store: &Store, plan: Plan, path: &std::path::Path) -> anyhow::Result<u64> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .await?;
+    let mut out = tokio::io::BufWriter::with_capacity(1 << 20, &mut file);
+    let mut chunks = std::pin::pin!(stream(store.clone(), plan));
+    let mut bytes = 0;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        bytes += chunk.len() as u64;
+        out.write_all(&chunk).await?;
+    }
+    out.flush().await?;
+    file.sync_all().await?;
+    Ok(bytes)
+}

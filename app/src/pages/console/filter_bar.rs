@@ -146,6 +146,9 @@ pub(super) fn FilterBar(tab: Tab, query: Memo<ConsoleQuery>, live: Memo<bool>) -
             <span class="exports">
                 <a class="button" href=move || export("csv") download>"Export CSV"</a>
                 <a class="button" href=move || export("json") download>"Export JSON"</a>
+                <a class="button" href=move || export("bundle") download
+                    title="The records with the signed checkpoint and their proofs: verify offline with vigil verify-bundle">
+                    "Export bundle"</a>
             </span>
         </form>
         <p class="range-words">{move || query.get().range.describe(now).into_any()}</p>

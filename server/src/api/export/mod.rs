@@ -111,6 +111,21 @@ impl Format {
     }
 }
 
+/// `selection` with the bundle bounds that were given (none for CSV and JSON).
+fn with_bounds(mut selection: serde_json::Value, bounds: &Bounds) -> serde_json::Value {
+    let given = [
+        ("seq_from", bounds.seq_from),
+        ("seq_to", bounds.seq_to),
+        ("consistent_with", bounds.consistent_with),
+    ];
+    for (name, value) in given {
+        if let (Some(v), Some(map)) = (value, selection.as_object_mut()) {
+            map.insert(name.into(), v.into());
+        }
+    }
+    selection
+}
+
 /// The console's export: exactly what the tab shows (its filters, repeated `f`
 /// included, and `kind`), every page of it.
 fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
@@ -148,15 +163,15 @@ fn console(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     };
     Ok(Export {
         format,
-        selection: json!({
-            "format": format.as_str(),
-            "kind": query.kind.map(EventKind::as_str),
-            "filters": console.to_pairs(),
-            "range": console.range.describe(now),
-            "seq_from": bounds.seq_from,
-            "seq_to": bounds.seq_to,
-            "consistent_with": bounds.consistent_with,
-        }),
+        selection: with_bounds(
+            json!({
+                "format": format.as_str(),
+                "kind": query.kind.map(EventKind::as_str),
+                "filters": console.to_pairs(),
+                "range": console.range.describe(now),
+            }),
+            &bounds,
+        ),
         name: format!("Account_Audit_Logs_{range}"),
         query,
         bounds,
@@ -177,16 +192,16 @@ fn api(mut pairs: Vec<(String, String)>) -> Result<Export, FieldError> {
     };
     Ok(Export {
         format,
-        selection: json!({
-            "format": format.as_str(),
-            "kind": query.kind.map(EventKind::as_str),
-            "account_id": query.account_id,
-            "from": query.from,
-            "until": query.until,
-            "seq_from": bounds.seq_from,
-            "seq_to": bounds.seq_to,
-            "consistent_with": bounds.consistent_with,
-        }),
+        selection: with_bounds(
+            json!({
+                "format": format.as_str(),
+                "kind": query.kind.map(EventKind::as_str),
+                "account_id": query.account_id,
+                "from": query.from,
+                "until": query.until,
+            }),
+            &bounds,
+        ),
         name: format!(
             "Vigil_Export_{}_to_{}",
             day(query.from, "start"),
