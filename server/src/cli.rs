@@ -1,5 +1,6 @@
 //! The `vigil` command line.
 
+use app::merkle::note::{KeyKind, VerifierKey};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 
@@ -120,18 +121,27 @@ pub enum Command {
         grant: Option<String>,
     },
     /// Watch a Vigil as an independent witness: fetch its tenant's checkpoint, check it
-    /// is signed by the log's key and consistent with the last one cosigned, cosign it
-    /// and keep it in DIR (README, "Witnessing").
+    /// is signed by the log's key and consistent with the last one cosigned, cosign it,
+    /// keep it in DIR and send it back to the Vigil (README, "Witnessing").
     Witness {
         /// The Vigil's base URL.
-        #[arg(long)]
-        url: String,
-        /// An ingest key of the tenant to watch.
-        #[arg(long, env = "VIGIL_WITNESS_API_KEY", hide_env_values = true)]
-        api_key: String,
+        #[arg(long, required_unless_present = "print_key")]
+        url: Option<String>,
+        /// An ingest key of the tenant to watch (it also sends the cosignatures back).
+        #[arg(
+            long,
+            env = "VIGIL_WITNESS_API_KEY",
+            hide_env_values = true,
+            required_unless_present = "print_key"
+        )]
+        api_key: Option<String>,
         /// The log's verifier key (`GET /api/v1/public-key`, obtained out of band).
+        #[arg(long, required_unless_present = "print_key")]
+        log_key: Option<String>,
+        /// Only print the witness's public key (made first if DIR has none), for the
+        /// Vigil's operator to register with `--witness-key`, and exit.
         #[arg(long)]
-        log_key: String,
+        print_key: bool,
         /// Where the witness keeps its key and what it cosigned.
         #[arg(long)]
         dir: std::path::PathBuf,
@@ -176,8 +186,35 @@ pub struct ServeArgs {
     /// (a control service on the same network; off: only public https).
     #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    /// A witness's public key (`name+id+base64`, as `vigil witness` prints it): its
+    /// cosignatures sent back are kept. Repeatable; the environment variable takes a
+    /// comma-separated list.
+    #[arg(
+        long = "witness-key",
+        env = "VIGIL_WITNESS_KEYS",
+        value_delimiter = ',',
+        value_parser = witness_key
+    )]
+    pub witness_keys: Vec<VerifierKey>,
+    /// Verify every tenant's chain and tree every this many hours (the first run a few
+    /// minutes after start) and record the result; 0: never.
+    #[arg(long, env = "VIGIL_VERIFY_EVERY", default_value_t = 24)]
+    pub verify_every: u32,
     #[command(flatten)]
     pub signing: SigningArgs,
+}
+
+/// A registered witness's key: a cosignature/v1 verifier key.
+fn witness_key(text: &str) -> Result<VerifierKey, String> {
+    let key = VerifierKey::parse(text).map_err(|e| e.to_string())?;
+    if key.kind() != KeyKind::Cosignature {
+        return Err(format!(
+            "{} is a {} key; a witness cosigns with a cosignature/v1 key, as `vigil witness` prints it",
+            key.name(),
+            key.kind()
+        ));
+    }
+    Ok(key)
 }
 
 /// The key that signs the trees' checkpoints, and the name it signs as.

@@ -1,7 +1,7 @@
 //! `vigil`: start-up only; the work is in the library.
 
 use anyhow::Context;
-use app::model::Role;
+use app::model::{Role, VerifyBy};
 use app::store::audit::{Change, Who};
 use app::store::{Migrations, NewUser, Store};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
     cli::{Cli, Command, KeyCommand, UserCommand},
-    config, seed, signing, AppState,
+    config, seed, signing, verifying, AppState,
 };
 
 #[tokio::main]
@@ -80,6 +80,11 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             )?);
             tracing::info!(key = %signer.verifier_key(), "checkpoints are signed by");
             signing::spawn(store.clone(), signer.clone(), args.signing.origin.clone());
+            for key in &args.witness_keys {
+                tracing::info!(%key, "cosignatures are kept from witness");
+            }
+            let hours = u64::from(args.verify_every);
+            verifying::spawn(store.clone(), std::time::Duration::from_secs(hours * 3600));
             let config = config::Config {
                 addr: args.addr,
                 secure_cookies: args.secure_cookies,
@@ -88,6 +93,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 },
                 signer,
                 origin: args.signing.origin,
+                witnesses: args.witness_keys,
                 ..defaults
             };
             let site_root = args.site_root;
@@ -241,31 +247,50 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             }
         }
         Command::Witness {
+            print_key: true,
+            dir,
+            name,
+            ..
+        } => println!("{}", vigil::witness::public_key(&dir, &name)?),
+        Command::Witness {
             url,
             api_key,
             log_key,
             dir,
             name,
             every,
+            ..
         } => {
+            // clap requires the three unless --print-key.
+            let required =
+                |v: Option<String>, flag: &str| v.with_context(|| format!("{flag} is required"));
             let witness = vigil::witness::Witness {
-                url,
-                api_key,
-                log_key: app::merkle::note::VerifierKey::parse(log_key.trim())
-                    .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
+                url: required(url, "--url")?,
+                api_key: required(api_key, "--api-key")?,
+                log_key: app::merkle::note::VerifierKey::parse(
+                    required(log_key, "--log-key")?.trim(),
+                )
+                .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
                 dir,
                 name,
             };
-            println!("witness key: {}", witness.public_key()?);
+            println!(
+                "witness key: {} (register it with the Vigil's --witness-key)",
+                witness.public_key()?
+            );
             let client = reqwest::Client::new();
             loop {
                 match witness.round(&client).await {
-                    Ok(vigil::witness::Round::Cosigned { size }) => {
-                        println!("cosigned size {size}")
+                    Ok(vigil::witness::Round::Cosigned { size, sent }) => {
+                        println!("cosigned size {size}; {sent}")
                     }
-                    Ok(vigil::witness::Round::Unchanged { size }) => {
+                    Ok(vigil::witness::Round::Unchanged { size, sent: None }) => {
                         println!("unchanged at {size}")
                     }
+                    Ok(vigil::witness::Round::Unchanged {
+                        size,
+                        sent: Some(sent),
+                    }) => println!("unchanged at {size}; cosignature {sent}"),
                     // Once: the exit status says it. Watching: say it every round (a
                     // rewrite never becomes consistent again) and keep watching.
                     Err(e) if every == 0 => return Err(e),
@@ -320,7 +345,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             };
             let mut failed = false;
             for t in tenants {
-                let report = store.verify(&t).await?;
+                // Recorded, failure or not: the console shows the newest run.
+                let (report, _) = store.verify_and_record(&t, VerifyBy::Cli).await?;
                 match &report.failure {
                     None => println!(
                         "{t}: OK, {} records, head {}, tree root {}",
