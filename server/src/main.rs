@@ -8,8 +8,10 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
-    cli::{Cli, Command, KeyCommand, UserCommand},
-    config, seed, signing, verifying, AppState,
+    cli::{Cli, Command, KeyCommand, UserCommand, WitnessArgs},
+    config, seed, signing, verifying,
+    witness::Round,
+    AppState,
 };
 
 #[tokio::main]
@@ -21,9 +23,12 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let (database_url, command) = (cli.database_url, cli.command);
-    if let Command::Fuzz { inputs, seed } = command {
-        return fuzz(inputs, seed);
-    }
+    // Neither needs a database: none is opened (or made) for them.
+    let command = match command {
+        Command::Fuzz { inputs, seed } => return fuzz(inputs, seed),
+        Command::Witness(args) => return witness(args).await,
+        other => other,
+    };
     let migrations = if cli.no_migrate {
         Migrations::Skip
     } else {
@@ -69,6 +74,48 @@ fn fuzz(inputs: u64, seed: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `vigil witness`: needs no database.
+async fn witness(args: WitnessArgs) -> anyhow::Result<()> {
+    if args.print_key {
+        println!("{}", vigil::witness::public_key(&args.dir, &args.name)?);
+        return Ok(());
+    }
+    // clap requires the three unless --print-key.
+    let required = |v: Option<String>, flag: &str| v.with_context(|| format!("{flag} is required"));
+    let log_key = required(args.log_key, "--log-key")?;
+    let witness = vigil::witness::Witness {
+        url: required(args.url, "--url")?,
+        api_key: required(args.api_key, "--api-key")?,
+        log_key: app::merkle::note::VerifierKey::parse(log_key.trim())
+            .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
+        dir: args.dir,
+        name: args.name,
+    };
+    println!(
+        "witness key: {} (register it with the Vigil's --witness-key)",
+        witness.public_key()?
+    );
+    let client = reqwest::Client::new();
+    loop {
+        match witness.round(&client).await {
+            Ok(Round::Cosigned { size, sent }) => println!("cosigned size {size}; {sent}"),
+            Ok(Round::Unchanged { size, sent: None }) => println!("unchanged at {size}"),
+            Ok(Round::Unchanged {
+                size,
+                sent: Some(sent),
+            }) => println!("unchanged at {size}; cosignature {sent}"),
+            // Once: the exit status says it. Watching: say it every round (a rewrite
+            // never becomes consistent again) and keep watching.
+            Err(e) if args.every == 0 => return Err(e),
+            Err(e) => eprintln!("witness: {e:#}"),
+        }
+        if args.every == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(args.every)).await;
+    }
+}
+
 async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
@@ -80,7 +127,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             )?);
             tracing::info!(key = %signer.verifier_key(), "checkpoints are signed by");
             signing::spawn(store.clone(), signer.clone(), args.signing.origin.clone());
-            for key in &args.witness_keys {
+            let witnesses: Vec<_> = args.witness_keys.into_iter().flatten().collect();
+            for key in &witnesses {
                 tracing::info!(%key, "cosignatures are kept from witness");
             }
             let hours = u64::from(args.verify_every);
@@ -93,7 +141,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 },
                 signer,
                 origin: args.signing.origin,
-                witnesses: args.witness_keys,
+                witnesses,
                 ..defaults
             };
             let site_root = args.site_root;
@@ -246,62 +294,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 println!("granted {role} what serving needs; run it with --no-migrate");
             }
         }
-        Command::Witness {
-            print_key: true,
-            dir,
-            name,
-            ..
-        } => println!("{}", vigil::witness::public_key(&dir, &name)?),
-        Command::Witness {
-            url,
-            api_key,
-            log_key,
-            dir,
-            name,
-            every,
-            ..
-        } => {
-            // clap requires the three unless --print-key.
-            let required =
-                |v: Option<String>, flag: &str| v.with_context(|| format!("{flag} is required"));
-            let witness = vigil::witness::Witness {
-                url: required(url, "--url")?,
-                api_key: required(api_key, "--api-key")?,
-                log_key: app::merkle::note::VerifierKey::parse(
-                    required(log_key, "--log-key")?.trim(),
-                )
-                .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
-                dir,
-                name,
-            };
-            println!(
-                "witness key: {} (register it with the Vigil's --witness-key)",
-                witness.public_key()?
-            );
-            let client = reqwest::Client::new();
-            loop {
-                match witness.round(&client).await {
-                    Ok(vigil::witness::Round::Cosigned { size, sent }) => {
-                        println!("cosigned size {size}; {sent}")
-                    }
-                    Ok(vigil::witness::Round::Unchanged { size, sent: None }) => {
-                        println!("unchanged at {size}")
-                    }
-                    Ok(vigil::witness::Round::Unchanged {
-                        size,
-                        sent: Some(sent),
-                    }) => println!("unchanged at {size}; cosignature {sent}"),
-                    // Once: the exit status says it. Watching: say it every round (a
-                    // rewrite never becomes consistent again) and keep watching.
-                    Err(e) if every == 0 => return Err(e),
-                    Err(e) => eprintln!("witness: {e:#}"),
-                }
-                if every == 0 {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(every)).await;
-            }
-        }
+        Command::Witness(args) => witness(args).await?,
         Command::Checkpoint(args) => {
             let signer = signing::load_or_create(&args.signing_key, &args.origin)?;
             let signed = store.sign_checkpoints(&signer, &args.origin).await?;
