@@ -90,9 +90,13 @@ impl Store {
             CosignatureError::Note(format!("the log's signature does not verify: {e}"))
         })?;
         let now = Utc::now();
+        // Every line checked before any is kept: a refused note leaves nothing behind.
+        let lines = cosignature_lines(&note, log_key, witnesses)?
+            .into_iter()
+            .map(|(line, key)| Ok((line, key, cosigned_at(&note, key, now)?)))
+            .collect::<Result<Vec<_>, CosignatureError>>()?;
         let mut kept = Vec::new();
-        for (line, key) in cosignature_lines(&note, log_key, witnesses)? {
-            let cosigned_at = cosigned_at(&note, key, now)?;
+        for (line, key, cosigned_at) in lines {
             // The line as it would be served, without its newline.
             let line = line.to_string().trim_end().to_owned();
             let new = self

@@ -1,6 +1,8 @@
 //! The HTTP API, authenticated by ingest keys: append (`POST /api/v1/events`), pull
-//! (`GET /api/v1/events`), one record, export. One error type (`ApiError`) answers every
-//! failure; the extractors here reject with it, so no handler maps rejections by hand.
+//! (`GET /api/v1/events`), one record, export; checkpoints and proofs (proofs.rs);
+//! witnesses' cosignatures sent back (witnesses.rs). One error type (`ApiError`) answers
+//! every failure; the extractors here reject with it, so no handler maps rejections by
+//! hand.
 
 mod caller;
 mod error;

@@ -250,6 +250,12 @@ async fn forged_cosignatures_are_refused_naming_what_failed(b: Backend) {
             "witness",
             "not a registered witness key",
         ),
+        (
+            "a good line beside an unknown one",
+            cosigned(&good, &impostor, now),
+            "witness",
+            "not a registered witness key",
+        ),
         ("a flipped byte", tampered, "cosignature", "does not verify"),
         (
             "dated ahead",
@@ -314,7 +320,8 @@ async fn forged_cosignatures_are_refused_naming_what_failed(b: Backend) {
         "{body}"
     );
 
-    // None of them was kept; the genuine one is, with its own time.
+    // None of them was kept, not even the good line beside an unknown one; the genuine
+    // note is, with its own time.
     let status = witnesses(&app, &app.key).await;
     assert!(status["witnesses"][0]["size"].is_null(), "{status}");
     let (s, body) = post_note(&app, Some(&app.key), format!("\n{good}\n")).await;
