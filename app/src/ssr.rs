@@ -3,11 +3,12 @@
 //! status of a refusal.
 
 use crate::api::error::{ConsoleError, ConsoleResult};
+use crate::merkle::note::VerifierKey;
 use crate::model::Viewer;
 use crate::store::{AppendError, Store, StoreError};
 use axum::http::{HeaderMap, StatusCode};
 use leptos::prelude::*;
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 /// Where a console request came from, for the self-audit.
 #[derive(Clone, Debug, Default)]
@@ -26,6 +27,25 @@ impl Origin {
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.chars().take(1024).collect()),
         }
+    }
+}
+
+/// The key that verifies the log's checkpoints and the witness keys the operator
+/// registered: what server functions may know of the server's signing (the signing
+/// key itself stays with the server). Provided as context by the server's router.
+#[derive(Clone, Debug)]
+pub struct TrustKeys {
+    pub log: VerifierKey,
+    pub witnesses: Arc<[VerifierKey]>,
+}
+
+impl TrustKeys {
+    /// The context the server provided.
+    pub fn get() -> ConsoleResult<TrustKeys> {
+        use_context::<TrustKeys>().ok_or_else(|| {
+            tracing::error!("no trust keys in the server functions' context");
+            ConsoleError::Unavailable
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `vigil` command line.
 
+use app::merkle::note::{KeyKind, VerifierKey};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 
@@ -120,28 +121,10 @@ pub enum Command {
         grant: Option<String>,
     },
     /// Watch a Vigil as an independent witness: fetch its tenant's checkpoint, check it
-    /// is signed by the log's key and consistent with the last one cosigned, cosign it
-    /// and keep it in DIR (README, "Witnessing").
-    Witness {
-        /// The Vigil's base URL.
-        #[arg(long)]
-        url: String,
-        /// An ingest key of the tenant to watch.
-        #[arg(long, env = "VIGIL_WITNESS_API_KEY", hide_env_values = true)]
-        api_key: String,
-        /// The log's verifier key (`GET /api/v1/public-key`, obtained out of band).
-        #[arg(long)]
-        log_key: String,
-        /// Where the witness keeps its key and what it cosigned.
-        #[arg(long)]
-        dir: std::path::PathBuf,
-        /// The witness's key name (used when its key is made).
-        #[arg(long, default_value = "witness")]
-        name: String,
-        /// Check every this many seconds; 0: once.
-        #[arg(long, default_value_t = 0)]
-        every: u64,
-    },
+    /// is signed by the log's key and consistent with the last one cosigned, cosign it,
+    /// keep it in DIR and send it back to the Vigil (README, "Witnessing"). Needs no
+    /// database.
+    Witness(WitnessArgs),
     /// Check an export bundle offline, with nothing but the log's public key (README,
     /// "Export bundles"); needs no database. Exit status 1 if it does not verify.
     VerifyBundle {
@@ -175,6 +158,38 @@ pub enum Command {
     },
 }
 
+/// `vigil witness`: what it watches and where it keeps what it saw.
+#[derive(Args, Debug)]
+pub struct WitnessArgs {
+    /// The Vigil's base URL.
+    #[arg(long, required_unless_present = "print_key")]
+    pub url: Option<String>,
+    /// An ingest key of the tenant to watch (it also sends the cosignatures back).
+    #[arg(
+        long,
+        env = "VIGIL_WITNESS_API_KEY",
+        hide_env_values = true,
+        required_unless_present = "print_key"
+    )]
+    pub api_key: Option<String>,
+    /// The log's verifier key (`GET /api/v1/public-key`, obtained out of band).
+    #[arg(long, required_unless_present = "print_key")]
+    pub log_key: Option<String>,
+    /// Only print the witness's public key (made first if DIR has none), for the
+    /// Vigil's operator to register with `--witness-key`, and exit.
+    #[arg(long)]
+    pub print_key: bool,
+    /// Where the witness keeps its key and what it cosigned.
+    #[arg(long)]
+    pub dir: std::path::PathBuf,
+    /// The witness's key name (used when its key is made).
+    #[arg(long, default_value = "witness")]
+    pub name: String,
+    /// Check every this many seconds; 0: once.
+    #[arg(long, default_value_t = 0)]
+    pub every: u64,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
@@ -189,8 +204,38 @@ pub struct ServeArgs {
     /// (a control service on the same network; off: only public https).
     #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    /// A witness's public key (`name+id+base64`, as `vigil witness` prints it): its
+    /// cosignatures sent back are kept. Repeatable; the environment variable takes a
+    /// comma-separated list. An empty entry is none (an empty variable: no witnesses).
+    #[arg(
+        long = "witness-key",
+        env = "VIGIL_WITNESS_KEYS",
+        value_delimiter = ',',
+        value_parser = witness_key
+    )]
+    pub witness_keys: Vec<Option<VerifierKey>>,
+    /// Verify every tenant's chain and tree every this many hours (the first run a few
+    /// minutes after start) and record the result; 0: never.
+    #[arg(long, env = "VIGIL_VERIFY_EVERY", default_value_t = 24)]
+    pub verify_every: u32,
     #[command(flatten)]
     pub signing: SigningArgs,
+}
+
+/// A registered witness's key: a cosignature/v1 verifier key; `None` for an empty entry.
+fn witness_key(text: &str) -> Result<Option<VerifierKey>, String> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let key = VerifierKey::parse(text).map_err(|e| e.to_string())?;
+    if key.kind() != KeyKind::Cosignature {
+        return Err(format!(
+            "{} is a {} key; a witness cosigns with a cosignature/v1 key, as `vigil witness` prints it",
+            key.name(),
+            key.kind()
+        ));
+    }
+    Ok(Some(key))
 }
 
 /// The key that signs the trees' checkpoints, and the name it signs as.
@@ -270,5 +315,67 @@ mod tests {
             panic!("serve");
         };
         assert_eq!(args.addr.port(), 4001);
+    }
+
+    #[test]
+    fn witness_keys_are_cosignature_keys_from_flags_or_the_environment() {
+        use app::merkle::note::{Cosigner, NoteSigner};
+        let a = Cosigner::generate("a.example")
+            .expect("key")
+            .verifier_key()
+            .to_string();
+        let b = Cosigner::generate("b.example")
+            .expect("key")
+            .verifier_key()
+            .to_string();
+        let serve = |args: &[&str]| {
+            let args = ["vigil", "serve"].iter().chain(args).copied();
+            match Cli::parse_args(args).map(|c| c.command) {
+                Ok(Command::Serve(args)) => Ok(args),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => Err(e),
+            }
+        };
+        let args = serve(&["--witness-key", &a, "--witness-key", &b]).expect("parses");
+        let names: Vec<&str> = args
+            .witness_keys
+            .iter()
+            .flatten()
+            .map(|k| k.name())
+            .collect();
+        assert_eq!(names, ["a.example", "b.example"]);
+        assert_eq!(args.verify_every, 24, "daily by default");
+        assert!(serve(&["--witness-key", "nonsense"]).is_err());
+        // The log's own kind of key cannot cosign.
+        let log = NoteSigner::generate("vigil")
+            .expect("key")
+            .verifier_key()
+            .to_string();
+        let err = serve(&["--witness-key", &log]).expect_err("refused");
+        assert!(err.to_string().contains("cosignature/v1"), "{err}");
+        // Only this test reads VIGIL_WITNESS_KEYS.
+        std::env::set_var("VIGIL_WITNESS_KEYS", format!("{a},{b},"));
+        let args = serve(&["--verify-every", "0"]);
+        std::env::set_var("VIGIL_WITNESS_KEYS", "");
+        let empty = serve(&[]);
+        std::env::remove_var("VIGIL_WITNESS_KEYS");
+        let args = args.expect("parses");
+        assert_eq!(args.witness_keys.iter().flatten().count(), 2);
+        assert_eq!(args.verify_every, 0);
+        let empty = empty.expect("an empty variable is no witnesses");
+        assert_eq!(empty.witness_keys.iter().flatten().count(), 0);
+    }
+
+    #[test]
+    fn a_witness_may_only_print_its_key() {
+        let cli = Cli::parse_args(["vigil", "witness", "--dir", "w", "--print-key"]);
+        assert!(matches!(
+            cli.map(|c| c.command),
+            Ok(Command::Witness(WitnessArgs {
+                print_key: true,
+                ..
+            }))
+        ));
+        assert!(Cli::parse_args(["vigil", "witness", "--dir", "w"]).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Run-time configuration of the server.
 
-use app::merkle::note::NoteSigner;
+use app::merkle::note::{NoteSigner, VerifierKey};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -17,6 +17,8 @@ pub struct Config {
     pub signer: Arc<NoteSigner>,
     /// The deployment's name: each tenant's checkpoint origin is `origin/tenant`.
     pub origin: String,
+    /// The witnesses whose cosignatures are kept (`--witness-key`).
+    pub witnesses: Vec<VerifierKey>,
 }
 
 impl Default for Config {
@@ -29,6 +31,7 @@ impl Default for Config {
             // A key of the process's own; `vigil serve` loads the configured file.
             signer: Arc::new(NoteSigner::generate("vigil").expect("a valid key name")),
             origin: "vigil".into(),
+            witnesses: Vec::new(),
         }
     }
 }

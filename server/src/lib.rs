@@ -11,6 +11,7 @@ pub mod fuzz;
 pub mod seed;
 pub mod server_fns;
 pub mod signing;
+pub mod verifying;
 pub mod witness;
 
 use app::store::Store;
@@ -39,6 +40,10 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let store = state.store.clone();
     let webhook = state.config.webhook;
+    let trust = app::ssr::TrustKeys {
+        log: state.config.signer.verifier_key().clone(),
+        witnesses: state.config.witnesses.clone().into(),
+    };
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes_with_context(
@@ -47,6 +52,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(store.clone());
                 provide_context(webhook);
+                provide_context(trust.clone());
             },
             move || app::shell(options.clone()),
         )

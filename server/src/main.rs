@@ -1,15 +1,17 @@
 //! `vigil`: start-up only; the work is in the library.
 
 use anyhow::Context;
-use app::model::Role;
+use app::model::{Role, VerifyBy};
 use app::store::audit::{Change, Who};
 use app::store::{Migrations, NewUser, Store};
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
-    cli::{Cli, Command, KeyCommand, UserCommand},
-    config, seed, signing, AppState,
+    cli::{Cli, Command, KeyCommand, UserCommand, WitnessArgs},
+    config, seed, signing, verifying,
+    witness::Round,
+    AppState,
 };
 
 #[tokio::main]
@@ -21,27 +23,28 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
     let (database_url, command) = (cli.database_url, cli.command);
-    match command {
-        Command::Fuzz { inputs, seed } => fuzz(inputs, seed),
+    // These need no database: none is opened (or made) for them.
+    let command = match command {
+        Command::Fuzz { inputs, seed } => return fuzz(inputs, seed),
+        Command::Witness(args) => return witness(args).await,
         Command::VerifyBundle {
             file,
             key,
             checkpoint,
-        } => verify_bundle(&file, &key, checkpoint.as_deref()),
-        command => {
-            let migrations = if cli.no_migrate {
-                Migrations::Skip
-            } else {
-                Migrations::Run
-            };
-            let store = Store::open(&database_url, migrations)
-                .await
-                .with_context(|| format!("opening {database_url}"))?;
-            let result = run(command, &store, &database_url).await;
-            store.close().await;
-            result
-        }
-    }
+        } => return verify_bundle(&file, &key, checkpoint.as_deref()),
+        other => other,
+    };
+    let migrations = if cli.no_migrate {
+        Migrations::Skip
+    } else {
+        Migrations::Run
+    };
+    let store = Store::open(&database_url, migrations)
+        .await
+        .with_context(|| format!("opening {database_url}"))?;
+    let result = run(command, &store, &database_url).await;
+    store.close().await;
+    result
 }
 
 /// `vigil verify-bundle`: needs no database. Prints what the bundle proves, or what
@@ -104,6 +107,48 @@ fn fuzz(inputs: u64, seed: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `vigil witness`: needs no database.
+async fn witness(args: WitnessArgs) -> anyhow::Result<()> {
+    if args.print_key {
+        println!("{}", vigil::witness::public_key(&args.dir, &args.name)?);
+        return Ok(());
+    }
+    // clap requires the three unless --print-key.
+    let required = |v: Option<String>, flag: &str| v.with_context(|| format!("{flag} is required"));
+    let log_key = required(args.log_key, "--log-key")?;
+    let witness = vigil::witness::Witness {
+        url: required(args.url, "--url")?,
+        api_key: required(args.api_key, "--api-key")?,
+        log_key: app::merkle::note::VerifierKey::parse(log_key.trim())
+            .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
+        dir: args.dir,
+        name: args.name,
+    };
+    println!(
+        "witness key: {} (register it with the Vigil's --witness-key)",
+        witness.public_key()?
+    );
+    let client = reqwest::Client::new();
+    loop {
+        match witness.round(&client).await {
+            Ok(Round::Cosigned { size, sent }) => println!("cosigned size {size}; {sent}"),
+            Ok(Round::Unchanged { size, sent: None }) => println!("unchanged at {size}"),
+            Ok(Round::Unchanged {
+                size,
+                sent: Some(sent),
+            }) => println!("unchanged at {size}; cosignature {sent}"),
+            // Once: the exit status says it. Watching: say it every round (a rewrite
+            // never becomes consistent again) and keep watching.
+            Err(e) if args.every == 0 => return Err(e),
+            Err(e) => eprintln!("witness: {e:#}"),
+        }
+        if args.every == 0 {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(args.every)).await;
+    }
+}
+
 async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
@@ -115,6 +160,12 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             )?);
             tracing::info!(key = %signer.verifier_key(), "checkpoints are signed by");
             signing::spawn(store.clone(), signer.clone(), args.signing.origin.clone());
+            let witnesses: Vec<_> = args.witness_keys.into_iter().flatten().collect();
+            for key in &witnesses {
+                tracing::info!(%key, "cosignatures are kept from witness");
+            }
+            let hours = u64::from(args.verify_every);
+            verifying::spawn(store.clone(), std::time::Duration::from_secs(hours * 3600));
             let config = config::Config {
                 addr: args.addr,
                 secure_cookies: args.secure_cookies,
@@ -123,6 +174,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 },
                 signer,
                 origin: args.signing.origin,
+                witnesses,
                 ..defaults
             };
             let site_root = args.site_root;
@@ -268,49 +320,12 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             }
         }
         // Run by `main` without opening a database.
-        Command::Fuzz { .. } | Command::VerifyBundle { .. } => {}
+        Command::Fuzz { .. } | Command::VerifyBundle { .. } | Command::Witness(_) => {}
         Command::Migrate { grant } => {
             println!("migrations applied");
             if let Some(role) = grant {
                 store.grant_serving_role(&role).await?;
                 println!("granted {role} what serving needs; run it with --no-migrate");
-            }
-        }
-        Command::Witness {
-            url,
-            api_key,
-            log_key,
-            dir,
-            name,
-            every,
-        } => {
-            let witness = vigil::witness::Witness {
-                url,
-                api_key,
-                log_key: app::merkle::note::VerifierKey::parse(log_key.trim())
-                    .map_err(|e| anyhow::anyhow!("--log-key: {e}"))?,
-                dir,
-                name,
-            };
-            println!("witness key: {}", witness.public_key()?);
-            let client = reqwest::Client::new();
-            loop {
-                match witness.round(&client).await {
-                    Ok(vigil::witness::Round::Cosigned { size }) => {
-                        println!("cosigned size {size}")
-                    }
-                    Ok(vigil::witness::Round::Unchanged { size }) => {
-                        println!("unchanged at {size}")
-                    }
-                    // Once: the exit status says it. Watching: say it every round (a
-                    // rewrite never becomes consistent again) and keep watching.
-                    Err(e) if every == 0 => return Err(e),
-                    Err(e) => eprintln!("witness: {e:#}"),
-                }
-                if every == 0 {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(every)).await;
             }
         }
         Command::Checkpoint(args) => {
@@ -356,7 +371,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             };
             let mut failed = false;
             for t in tenants {
-                let report = store.verify(&t).await?;
+                // Recorded, failure or not: the console shows the newest run.
+                let (report, _) = store.verify_and_record(&t, VerifyBy::Cli).await?;
                 match &report.failure {
                     None => println!(
                         "{t}: OK, {} records, head {}, tree root {}",

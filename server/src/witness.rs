@@ -1,7 +1,8 @@
 //! `vigil witness`: an independent party that fetches a Vigil's checkpoints, checks each
 //! is signed by the log's key and consistent with the last one it cosigned, cosigns it
-//! (C2SP cosignature/v1) and keeps what it saw in a folder of its own. A Vigil that
-//! rewrote its history cannot get a new cosignature: the consistency proof fails.
+//! (C2SP cosignature/v1), keeps what it saw in a folder of its own and sends the
+//! cosigned note back to the Vigil, which shows how far each witness has got. A Vigil
+//! that rewrote its history cannot get a new cosignature: the consistency proof fails.
 
 use crate::signing::owner_only_new;
 use anyhow::Context;
@@ -9,7 +10,7 @@ use app::merkle::note::{Checkpoint, Cosigner, SignedNote, VerifierKey};
 use app::merkle::{verify_consistency, Hash};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What the witness watches, and where it keeps its key and what it saw.
 pub struct Witness {
@@ -35,16 +36,43 @@ pub struct Seen {
     pub root: String,
     /// The note as cosigned.
     pub note: String,
+    /// Whether the Vigil accepted the cosigned note (absent in files of witnesses that
+    /// did not send it back: not sent).
+    #[serde(default)]
+    pub sent: bool,
 }
 
 /// What one round did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Round {
-    /// A new checkpoint, consistent with the last, cosigned.
-    Cosigned { size: u64 },
-    /// The same checkpoint as last time: nothing to add.
-    Unchanged { size: u64 },
+    /// A new checkpoint, consistent with the last, cosigned, and what became of
+    /// sending it back.
+    Cosigned { size: u64, sent: Sent },
+    /// The same checkpoint as last time: nothing to cosign. `sent`: the cosignature
+    /// the Vigil had not accepted yet, sent again.
+    Unchanged { size: u64, sent: Option<Sent> },
 }
+
+/// What became of sending a cosigned note back to the Vigil. A failure stops nothing:
+/// the cosignature is kept in DIR and sent again next round.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Sent {
+    Accepted,
+    /// The Vigil's answer (status and body), or why it could not be reached.
+    Failed(String),
+}
+
+impl std::fmt::Display for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sent::Accepted => f.write_str("sent to the log"),
+            Sent::Failed(why) => write!(f, "NOT sent to the log (again next round): {why}"),
+        }
+    }
+}
+
+/// Characters of the Vigil's refusal kept in a report.
+const MAX_REPORTED: usize = 500;
 
 impl Witness {
     /// One round: fetch, check, cosign, keep. An `Err` that names a rewrite or rollback
@@ -80,7 +108,12 @@ impl Witness {
                     root == old_root,
                     "REWRITE: the tree of {size} records has another root than the one cosigned"
                 );
-                return Ok(Round::Unchanged { size });
+                let sent = if seen.sent {
+                    None
+                } else {
+                    Some(self.send(client, seen).await?)
+                };
+                return Ok(Round::Unchanged { size, sent });
             }
             let path = format!("/api/v1/proof/consistency?from={}&to={size}", seen.size);
             let proof: serde_json::Value = serde_json::from_str(&self.get(client, &path).await?)?;
@@ -109,9 +142,43 @@ impl Witness {
             size,
             root: hex::encode(root),
             note: note.to_string(),
+            sent: false,
         };
+        // Kept before it is sent: the witness's own record never depends on the Vigil.
         self.keep(&seen)?;
-        Ok(Round::Cosigned { size })
+        let sent = self.send(client, seen).await?;
+        Ok(Round::Cosigned { size, sent })
+    }
+
+    /// Sends the cosigned note back (`POST /api/v1/checkpoint/cosignature`), and once
+    /// accepted marks it so in `latest.json`. `Err` only if the folder cannot be written.
+    async fn send(&self, client: &reqwest::Client, mut seen: Seen) -> anyhow::Result<Sent> {
+        let url = format!(
+            "{}/api/v1/checkpoint/cosignature",
+            self.url.trim_end_matches('/')
+        );
+        let answer = client
+            .post(&url)
+            .bearer_auth(&self.api_key)
+            .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(seen.note.clone())
+            .send()
+            .await;
+        let sent = match answer {
+            Ok(r) if r.status().is_success() => Sent::Accepted,
+            Ok(r) => {
+                let status = r.status();
+                let text = r.text().await.unwrap_or_default();
+                let text: String = text.chars().take(MAX_REPORTED).collect();
+                Sent::Failed(format!("POST {url}: {status}: {text}"))
+            }
+            Err(e) => Sent::Failed(format!("POST {url}: {e}")),
+        };
+        if sent == Sent::Accepted {
+            seen.sent = true;
+            self.replace_latest(&seen)?;
+        }
+        Ok(sent)
     }
 
     async fn get(&self, client: &reqwest::Client, path: &str) -> anyhow::Result<String> {
@@ -128,26 +195,13 @@ impl Witness {
         Ok(text)
     }
 
-    /// The witness's own key, made on first run (owner-only, never overwritten).
     fn cosigner(&self) -> anyhow::Result<Cosigner> {
-        let path = self.dir.join("witness.key");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Cosigner::parse(text.trim())?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let cosigner = Cosigner::generate(&self.name)?;
-                let mut file = owner_only_new(&path)?;
-                writeln!(file, "{}", cosigner.to_key_file())?;
-                file.sync_all()?;
-                Ok(cosigner)
-            }
-            Err(e) => Err(e.into()),
-        }
+        cosigner(&self.dir, &self.name)
     }
 
     /// The witness's public key, to publish (a verifier of its cosignatures).
     pub fn public_key(&self) -> anyhow::Result<VerifierKey> {
-        std::fs::create_dir_all(&self.dir)?;
-        Ok(self.cosigner()?.verifier_key().clone())
+        public_key(&self.dir, &self.name)
     }
 
     /// The last checkpoint cosigned, if any.
@@ -167,9 +221,37 @@ impl Witness {
             .open(self.dir.join("checkpoints.log"))?;
         writeln!(log, "{}", seen.note)?;
         log.sync_all()?;
+        self.replace_latest(seen)
+    }
+
+    fn replace_latest(&self, seen: &Seen) -> anyhow::Result<()> {
         let tmp = self.dir.join("latest.json.tmp");
         std::fs::write(&tmp, serde_json::to_vec_pretty(seen)?)?;
         std::fs::rename(&tmp, self.dir.join("latest.json"))?;
         Ok(())
+    }
+}
+
+/// The public key of the witness whose folder is `dir` (its key made first, named
+/// `name`, if there is none yet): what the Vigil's operator registers with
+/// `--witness-key`.
+pub fn public_key(dir: &Path, name: &str) -> anyhow::Result<VerifierKey> {
+    std::fs::create_dir_all(dir)?;
+    Ok(cosigner(dir, name)?.verifier_key().clone())
+}
+
+/// The witness's own key, made on first run (owner-only, never overwritten).
+fn cosigner(dir: &Path, name: &str) -> anyhow::Result<Cosigner> {
+    let path = dir.join("witness.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Cosigner::parse(text.trim())?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let cosigner = Cosigner::generate(name)?;
+            let mut file = owner_only_new(&path)?;
+            writeln!(file, "{}", cosigner.to_key_file())?;
+            file.sync_all()?;
+            Ok(cosigner)
+        }
+        Err(e) => Err(e.into()),
     }
 }

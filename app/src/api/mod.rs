@@ -3,12 +3,14 @@
 //! runs inside `ssr::answer`, which turns a refusal into its HTTP status.
 
 pub mod error;
+mod integrity;
 mod jobs;
 mod keys;
 mod records;
 mod viewer;
 
 pub use error::{ConsoleError, ConsoleResult};
+pub use integrity::*;
 pub use jobs::*;
 pub use keys::*;
 pub use records::*;

@@ -21,5 +21,7 @@ pub use scope::{Role, Scope, Viewer};
 mod admin;
 pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown, UsageReport, UsageRow};
 mod filter;
+mod integrity;
+pub use integrity::{IntegrityReport, SignedCheckpoint, VerifyBy, VerifyRun, WitnessStatus};
 pub mod when;
 pub use filter::{urlencode, Column, Condition, ConsoleQuery, Join, Op, TimePreset, TimeRange};

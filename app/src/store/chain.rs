@@ -1,7 +1,7 @@
 //! Walking a tenant's hash chain to prove nothing was altered, removed or inserted.
 
 use super::row::{EventRow, COLUMNS, GENESIS};
-use super::{with_read, Store, StoreError, StoreResult};
+use super::{with_bulk, with_read, Store, StoreError, StoreResult};
 use crate::merkle::tiles::{RightEdge, Tile};
 use crate::merkle::{self, Hash};
 use futures_util::TryStreamExt;
@@ -51,7 +51,8 @@ impl Store {
         let mut tree = Tree::default();
         // The first stored tile that differs from the records' own.
         let mut tile_failure: Option<String> = None;
-        let (head, failure) = with_read!(self, |pool| {
+        // On the bulk pool: a long walk must not hold one of the console's connections.
+        let (head, failure) = with_bulk!(self, |pool| {
             let mut tx = pool.begin().await?;
             if let Some(sql) = snapshot {
                 sqlx::query(sql).execute(&mut *tx).await?;

@@ -4,16 +4,8 @@
 use super::tree::TreeError;
 use super::{from_ms, with_read, with_write, Store, StoreError, StoreResult};
 use crate::merkle::note::{Checkpoint, NoteSigner, SignedNote, VerifierKey};
-use chrono::{DateTime, Utc};
-
-/// A checkpoint as signed and stored.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct StoredCheckpoint {
-    pub size: u64,
-    /// The signed note: the checkpoint's body, a blank line, its signature line.
-    pub note: String,
-    pub signed_at: DateTime<Utc>,
-}
+use crate::model::SignedCheckpoint;
+use chrono::Utc;
 
 /// The checkpoint origin of `tenant_id`'s tree: the deployment, then the tenant.
 pub fn origin(deployment: &str, tenant_id: &str) -> String {
@@ -57,7 +49,7 @@ impl Store {
         signer: &NoteSigner,
         deployment: &str,
         tenant_id: &str,
-    ) -> StoreResult<Option<StoredCheckpoint>> {
+    ) -> StoreResult<Option<SignedCheckpoint>> {
         let size = self.tree_size(tenant_id).await?;
         let latest = self.checkpoints(tenant_id, 1).await?.into_iter().next();
         if size > latest.as_ref().map_or(0, |c| c.size) {
@@ -77,7 +69,7 @@ impl Store {
         deployment: &str,
         tenant_id: &str,
         size: u64,
-    ) -> StoreResult<StoredCheckpoint> {
+    ) -> StoreResult<SignedCheckpoint> {
         let root = self.tree_root(tenant_id, size).await.map_err(|e| match e {
             TreeError::Store(e) => e,
             other => unsignable(other),
@@ -102,7 +94,7 @@ impl Store {
             .execute(pool)
             .await?;
         });
-        Ok(StoredCheckpoint {
+        Ok(SignedCheckpoint {
             size,
             note,
             signed_at: now,
@@ -114,7 +106,7 @@ impl Store {
         &self,
         tenant_id: &str,
         limit: u32,
-    ) -> StoreResult<Vec<StoredCheckpoint>> {
+    ) -> StoreResult<Vec<SignedCheckpoint>> {
         let rows: Vec<(i64, String, i64)> = with_read!(self, |pool| {
             sqlx::query_as(
                 "SELECT size, note, signed_at FROM checkpoints WHERE tenant_id = $1 \
@@ -127,7 +119,7 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(size, note, signed_at)| StoredCheckpoint {
+            .map(|(size, note, signed_at)| SignedCheckpoint {
                 size: size.max(0) as u64,
                 note,
                 signed_at: from_ms(signed_at),
@@ -140,7 +132,7 @@ impl Store {
         &self,
         tenant_id: &str,
         size: u64,
-    ) -> StoreResult<Option<StoredCheckpoint>> {
+    ) -> StoreResult<Option<SignedCheckpoint>> {
         let row: Option<(String, i64)> = with_read!(self, |pool| {
             sqlx::query_as(
                 "SELECT note, signed_at FROM checkpoints WHERE tenant_id = $1 AND size = $2",
@@ -150,7 +142,7 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        Ok(row.map(|(note, signed_at)| StoredCheckpoint {
+        Ok(row.map(|(note, signed_at)| SignedCheckpoint {
             size,
             note,
             signed_at: from_ms(signed_at),

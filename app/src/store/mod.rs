@@ -10,7 +10,9 @@
 //! holds PostgreSQL's planner settings, narrow.rs what a search narrows a page by);
 //! reads (read.rs); appends (append.rs queues them, writer.rs commits a group in steps
 //! on tx.rs's transaction, check.rs and rollup.rs are two of them); ingest keys
-//! (keys.rs), users and sessions (identity.rs).
+//! (keys.rs), users and sessions (identity.rs); trust: the chain's `verify` (chain.rs)
+//! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
+//! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs).
 
 mod append;
 pub mod audit;
@@ -40,6 +42,8 @@ mod sql;
 mod tree;
 mod tx;
 mod usage;
+mod verify_runs;
+pub mod witnesses;
 mod writer;
 
 pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
@@ -138,7 +142,17 @@ macro_rules! with_write {
         }
     };
 }
-pub(crate) use {with_read, with_write};
+/// Expands `$body` once per backend with `$pool` bound to the bulk readers' pool: long
+/// reads (a whole chain's `verify`) that must not hold the console's connections.
+macro_rules! with_bulk {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::store::Backend::Sqlite { bulk: $pool, .. } => $body,
+            $crate::store::Backend::Postgres { bulk: $pool, .. } => $body,
+        }
+    };
+}
+pub(crate) use {with_bulk, with_read, with_write};
 
 /// Whether opening a PostgreSQL store runs the migrations. A serving role that may only
 /// read and insert skips them; the owner role runs them (`vigil migrate`). SQLite's

@@ -12,6 +12,7 @@ const SERVING_GRANTS: &[&str] = &[
      sessions, tenants, accounts, users, memberships, tenant_settings, merkle_tiles, checkpoints TO {role}",
     "GRANT UPDATE ON chain_heads, job_heads, usage_hourly, usage_daily, api_keys, users, \
      tenant_settings, merkle_tiles TO {role}",
+    "GRANT INSERT ON witness_cosignatures, verify_runs TO {role}",
     "GRANT DELETE ON sessions TO {role}",
 ];
 

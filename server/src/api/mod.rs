@@ -1,6 +1,8 @@
 //! The HTTP API, authenticated by ingest keys: append (`POST /api/v1/events`), pull
-//! (`GET /api/v1/events`), one record, export. One error type (`ApiError`) answers every
-//! failure; the extractors here reject with it, so no handler maps rejections by hand.
+//! (`GET /api/v1/events`), one record, export; checkpoints and proofs (proofs.rs);
+//! witnesses' cosignatures sent back (witnesses.rs). One error type (`ApiError`) answers
+//! every failure; the extractors here reject with it, so no handler maps rejections by
+//! hand.
 
 mod caller;
 mod error;
@@ -11,6 +13,7 @@ pub mod proofs;
 mod pull;
 pub mod record;
 mod strict_json;
+pub mod witnesses;
 
 pub use caller::ApiCaller;
 pub use error::ApiError;
@@ -18,9 +21,10 @@ pub use error::ApiError;
 use crate::AppState;
 use axum::{
     body::Bytes,
+    extract::rejection::BytesRejection,
     extract::{FromRequest, FromRequestParts, Request},
     http::StatusCode,
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use record::FieldError;
@@ -38,6 +42,12 @@ pub fn routes(body_limit: usize) -> Router<AppState> {
         .route("/api/v1/public-key", get(proofs::public_key))
         .route("/api/v1/proof/inclusion", get(proofs::inclusion))
         .route("/api/v1/proof/consistency", get(proofs::consistency))
+        .route(
+            "/api/v1/checkpoint/cosignature",
+            post(witnesses::cosignature)
+                .layer(axum::extract::DefaultBodyLimit::max(witnesses::MAX_NOTE)),
+        )
+        .route("/api/v1/witnesses", get(witnesses::status))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
 }
 
@@ -51,12 +61,15 @@ impl FromRequest<AppState> for Body {
         Bytes::from_request(req, state)
             .await
             .map(Body)
-            .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge {
-                    limit: state.config.body_limit,
-                },
-                _ => FieldError::new("body", e.body_text()).into(),
-            })
+            .map_err(|e| body_rejection(e, state.config.body_limit, "body"))
+    }
+}
+
+/// A body that could not be read: too large for `limit`, or else `field`'s fault.
+fn body_rejection(e: BytesRejection, limit: usize, field: &str) -> ApiError {
+    match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge { limit },
+        _ => FieldError::new(field, e.body_text()).into(),
     }
 }
 

@@ -7,8 +7,7 @@ use super::pull::the_one;
 use super::record::FieldError;
 use super::{ApiCaller, ApiError, QueryPairs};
 use crate::AppState;
-use app::model::{Scope, Viewer};
-use app::store::checkpoints::StoredCheckpoint;
+use app::model::{Scope, SignedCheckpoint, Viewer};
 use app::store::{RecordRef, TreeError};
 use axum::{
     extract::State,
@@ -214,7 +213,7 @@ pub async fn consistency(
 async fn latest_checkpoint(
     state: &AppState,
     tenant_id: &str,
-) -> Result<Option<StoredCheckpoint>, ApiError> {
+) -> Result<Option<SignedCheckpoint>, ApiError> {
     state
         .store
         .sign_checkpoint_of(&state.config.signer, &state.config.origin, tenant_id)

@@ -6,7 +6,8 @@
 use super::{fingerprint, Consistency, End, EndCount, Header, Mode, VERSION};
 use app::merkle::note::NoteSigner;
 use app::model::Scope;
-use app::store::checkpoints::{origin, StoredCheckpoint};
+use app::model::SignedCheckpoint;
+use app::store::checkpoints::origin;
 use app::store::{EventQuery, Store, StoreError, TreeError};
 use axum::body::Bytes;
 use chrono::Utc;
@@ -25,7 +26,7 @@ pub struct Plan {
     /// checkpoint's size.
     pub first: u64,
     pub last: u64,
-    pub checkpoint: StoredCheckpoint,
+    pub checkpoint: SignedCheckpoint,
     /// The size of an earlier checkpoint to prove this one consistent with.
     pub consistent_with: Option<u64>,
     pub origin: String,

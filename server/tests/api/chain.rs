@@ -42,7 +42,7 @@ async fn updates_and_deletes_are_refused(b: Backend) {
 }
 
 /// Runs `sql` with the append-only triggers out of the way, as an attacker with DBA rights would.
-async fn behind_the_triggers(app: &TestApp, b: Backend, sql: &str) {
+pub(crate) async fn behind_the_triggers(app: &TestApp, b: Backend, sql: &str) {
     let wrapped = match b {
         Backend::Sqlite => format!(
             "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; {sql}; \
@@ -219,8 +219,36 @@ async fn postgres_serving_role_cannot_touch_the_triggers() {
             "{sql}: {text}"
         );
     }
-    let report = serving.verify("t1").await.expect("verify");
+    let (report, _) = serving
+        .verify_and_record("t1", app::model::VerifyBy::Cli)
+        .await
+        .expect("the role verifies and records the run");
     assert_eq!((report.records, report.failure), (2, None));
+    // It keeps checkpoints and witnesses' cosignatures of them, too.
+    let signer = app::merkle::note::NoteSigner::generate("vigil").expect("key");
+    serving
+        .sign_checkpoints(&signer, "vigil")
+        .await
+        .expect("the role signs");
+    let note = serving
+        .checkpoints("t1", 1)
+        .await
+        .expect("read")
+        .remove(0)
+        .note;
+    let witness = app::merkle::note::Cosigner::generate("w").expect("key");
+    let mut note = app::merkle::note::SignedNote::parse(note.as_bytes()).expect("note");
+    note.add(witness.cosign(note.text(), 1).expect("cosign"));
+    serving
+        .add_cosignatures(
+            "t1",
+            "vigil",
+            note.to_string().as_bytes(),
+            signer.verifier_key(),
+            &[witness.verifier_key().clone()],
+        )
+        .await
+        .expect("the role keeps a cosignature");
     serving.close().await;
 }
 
