@@ -141,6 +141,28 @@ pub enum Command {
     /// Sign a checkpoint of every tree that grew since its last one (the server does so
     /// every minute) and print the key that verifies them.
     Checkpoint(SigningArgs),
+    /// Show a tenant's retention policy, or set it: records older than the policy lose
+    /// their bodies at the next purge, their leaves stay in the tree (README,
+    /// "Retention"). Setting it is audited.
+    Retention {
+        #[arg(long)]
+        tenant: String,
+        /// Keep records this many days (1 to 36500).
+        #[arg(long, conflicts_with = "forever")]
+        days: Option<u32>,
+        /// Keep records forever (the default policy).
+        #[arg(long)]
+        forever: bool,
+    },
+    /// Purge now what retention policies let go (the server does so every
+    /// --purge-every seconds): sign a checkpoint, purge, audit.
+    Purge {
+        /// Only this tenant (default: every tenant with a policy).
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {
         #[arg(long)]
@@ -218,6 +240,10 @@ pub struct ServeArgs {
     /// minutes after start) and record the result; 0: never.
     #[arg(long, env = "VIGIL_VERIFY_EVERY", default_value_t = 24)]
     pub verify_every: u32,
+    /// Purge what retention policies let go every this many hours (the first run at
+    /// start); 0: never (then run `vigil purge` yourself, e.g. as the database's owner).
+    #[arg(long, env = "VIGIL_PURGE_EVERY", default_value_t = 1)]
+    pub purge_every: u32,
     #[command(flatten)]
     pub signing: SigningArgs,
 }

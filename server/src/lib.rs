@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod fuzz;
+pub mod retention;
 pub mod seed;
 pub mod server_fns;
 pub mod signing;

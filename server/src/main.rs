@@ -1,7 +1,7 @@
 //! `vigil`: start-up only; the work is in the library.
 
 use anyhow::Context;
-use app::model::{Role, VerifyBy};
+use app::model::{RetentionDays, Role, VerifyBy};
 use app::store::audit::{Change, Who};
 use app::store::{Migrations, NewUser, Store};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
     cli::{Cli, Command, KeyCommand, UserCommand, WitnessArgs},
-    config, seed, signing, verifying,
+    config, retention, seed, signing, verifying,
     witness::Round,
     AppState,
 };
@@ -166,6 +166,15 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             }
             let hours = u64::from(args.verify_every);
             verifying::spawn(store.clone(), std::time::Duration::from_secs(hours * 3600));
+            if args.purge_every > 0 {
+                let hours = u64::from(args.purge_every);
+                retention::spawn(
+                    store.clone(),
+                    signer.clone(),
+                    args.signing.origin.clone(),
+                    std::time::Duration::from_secs(hours * 3600),
+                );
+            }
             let config = config::Config {
                 addr: args.addr,
                 secure_cookies: args.secure_cookies,
@@ -334,6 +343,62 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             println!("signed {signed} checkpoints");
             println!("verifier key: {}", signer.verifier_key());
         }
+        Command::Retention {
+            tenant,
+            days,
+            forever,
+        } => {
+            anyhow::ensure!(store.tenant_exists(&tenant).await?, "no tenant {tenant}");
+            if days.is_some() || forever {
+                let days = days
+                    .map(RetentionDays::parse)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--days: {e}"))?;
+                let before = store.set_retention_days(&tenant, days).await?;
+                if before != days {
+                    store
+                        .audit(&tenant, None, &Who::cli(), Change::retention_set(before, days))
+                        .await?;
+                }
+            }
+            let status = store.retention(&tenant).await?;
+            let policy = status
+                .days
+                .map_or_else(|| "forever".to_owned(), |d| d.to_string());
+            match (status.retained_from, status.last_purge) {
+                (Some(from), Some(at)) => println!(
+                    "{tenant}: records kept {policy}; kept from record {from} (last purge {at})"
+                ),
+                _ => println!("{tenant}: records kept {policy}; nothing purged yet"),
+            }
+        }
+        Command::Purge { tenant, signing: args } => {
+            let signer = signing::load_or_create(&args.signing_key, &args.origin)?;
+            let (done, failed) = match tenant {
+                Some(t) => {
+                    anyhow::ensure!(store.tenant_exists(&t).await?, "no tenant {t}");
+                    let purged =
+                        retention::purge_tenant(store, &signer, &args.origin, &t, now).await?;
+                    (purged.into_iter().collect(), 0)
+                }
+                None => retention::purge_all(store, &signer, &args.origin, now).await?,
+            };
+            for p in &done {
+                println!(
+                    "{}: purged records {}–{} ({} records, policy {} days), checkpoint at {}",
+                    p.tenant_id,
+                    p.range.first,
+                    p.range.last,
+                    p.count,
+                    p.policy_days,
+                    p.checkpoint.size
+                );
+            }
+            if done.is_empty() {
+                println!("nothing to purge");
+            }
+            anyhow::ensure!(failed == 0, "{failed} tenants could not be purged (see the log)");
+        }
         Command::Verify {
             checkpoint: Some(file),
             key,
@@ -374,10 +439,15 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 // Recorded, failure or not: the console shows the newest run.
                 let (report, _) = store.verify_and_record(&t, VerifyBy::Cli).await?;
                 match &report.failure {
-                    None => println!(
-                        "{t}: OK, {} records, head {}, tree root {}",
-                        report.records, report.head_hash, report.tree_root
-                    ),
+                    None => {
+                        let kept = report.retained_from.map_or_else(String::new, |from| {
+                            format!(" (retained from record {from}; those before purged by retention, their leaves kept)")
+                        });
+                        println!(
+                            "{t}: OK, {} records{kept}, head {}, tree root {}",
+                            report.records, report.head_hash, report.tree_root
+                        )
+                    }
                     Some(f) => {
                         failed = true;
                         println!(

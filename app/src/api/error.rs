@@ -13,6 +13,10 @@ pub enum ConsoleError {
     /// 401: no live session.
     #[error("you are signed out: sign in again")]
     SignedOut,
+    /// 403: the viewer's role may not do this (a setting of the whole tenant, which
+    /// only tenant admins change).
+    #[error("only a tenant admin can do this")]
+    Forbidden,
     /// 404: missing, or outside the viewer's scope (the two look alike on purpose).
     #[error("not found, or not visible to you")]
     NotFound,
@@ -39,6 +43,7 @@ impl ConsoleError {
         match self {
             ConsoleError::Invalid { .. } => 400,
             ConsoleError::SignedOut => 401,
+            ConsoleError::Forbidden => 403,
             ConsoleError::NotFound => 404,
             ConsoleError::Unavailable => 503,
             ConsoleError::Call(_) => 500,

@@ -7,6 +7,7 @@ mod integrity;
 mod jobs;
 mod keys;
 mod records;
+mod retention;
 mod viewer;
 
 pub use error::{ConsoleError, ConsoleResult};
@@ -14,6 +15,7 @@ pub use integrity::*;
 pub use jobs::*;
 pub use keys::*;
 pub use records::*;
+pub use retention::*;
 pub use viewer::*;
 
 /// Where server functions are served (server_fn's default prefix).

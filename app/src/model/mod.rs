@@ -23,5 +23,7 @@ pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown, UsageReport, UsageRow};
 mod filter;
 mod integrity;
 pub use integrity::{IntegrityReport, SignedCheckpoint, VerifyBy, VerifyRun, WitnessStatus};
+mod retention;
+pub use retention::{RetentionStatus, RetentionDays};
 pub mod when;
 pub use filter::{urlencode, Column, Condition, ConsoleQuery, Join, Op, TimePreset, TimeRange};

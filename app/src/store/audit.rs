@@ -2,13 +2,13 @@
 //! in the actor's scope, on the same tamper-evident chain as everything else.
 
 use super::{new_id, AppendError, NewEvent, Store};
-use crate::model::{ActorType, AdminAction, EventDetail, Role, Viewer, WrittenBy};
+use crate::model::{ActorType, AdminAction, EventDetail, RetentionDays, Role, Viewer, WrittenBy};
 use crate::ssr::Origin;
 use axum::http::HeaderMap;
 use std::net::SocketAddr;
 
 /// The event names of the records only Vigil writes: its console's sign-ins, its
-/// exports and its cancel requests. An ingest key may not write them, so a record that
+/// exports, its cancel requests and its retention purges. An ingest key may not write them, so a record that
 /// carries one was written by Vigil (compared without case or surrounding space).
 /// Names a platform also uses of its own things ("API key created", "User created")
 /// are told apart by the record's provenance, not reserved.
@@ -19,6 +19,7 @@ pub const RESERVED_EVENT_NAMES: &[&str] = &[
     "Sign-in refused: locked",
     "Audit log exported",
     "Job cancel requested",
+    "Retention purge",
 ];
 
 /// The actions Vigil's own records take that the console acts on: a forged cancel
@@ -77,6 +78,17 @@ impl Who {
         who
     }
 
+    /// Vigil itself, on its own schedule (retention's purge).
+    pub fn vigil() -> Who {
+        Who {
+            actor: "vigil".into(),
+            actor_type: ActorType::System,
+            ip: None,
+            user_agent: None,
+            written_by: WrittenBy::Vigil,
+        }
+    }
+
     /// The command line on the server itself.
     pub fn cli() -> Who {
         Who {
@@ -111,6 +123,22 @@ impl Change<'static> {
             new_value: Some(
                 serde_json::json!({"prefix": key.prefix, "name": name, "account_id": account}),
             ),
+        }
+    }
+}
+
+impl Change<'static> {
+    /// A tenant's retention policy changed (`None`: forever), from the console or the
+    /// command line alike.
+    pub fn retention_set(before: Option<RetentionDays>, after: Option<RetentionDays>) -> Self {
+        let days = |d: Option<RetentionDays>| serde_json::json!({"days": d.map(RetentionDays::days)});
+        Change {
+            action: "retention.set",
+            resource_type: "retention",
+            resource_id: None,
+            event_name: "Retention policy set",
+            old_value: Some(days(before)),
+            new_value: Some(days(after)),
         }
     }
 }

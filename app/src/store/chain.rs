@@ -1,8 +1,9 @@
 //! Walking a tenant's hash chain to prove nothing was altered, removed or inserted.
 
+use super::retention::LATEST_CUT;
 use super::row::{EventRow, COLUMNS, GENESIS};
 use super::{with_bulk, with_read, Store, StoreError, StoreResult};
-use crate::merkle::tiles::{RightEdge, Tile};
+use crate::merkle::tiles::{RightEdge, Tile, TileId, TILE_WIDTH};
 use crate::merkle::{self, Hash};
 use futures_util::TryStreamExt;
 use serde::Serialize;
@@ -18,7 +19,12 @@ pub struct VerifyFailure {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
     pub tenant_id: String,
+    /// The chain's length: its kept records, and those retention purged before them.
     pub records: u64,
+    /// The first record that still has its body, when retention purged those before
+    /// it (their leaves were taken from the stored tree, and this record's link from
+    /// the cut); `None`: nothing was purged, the walk started at record 1.
+    pub retained_from: Option<i64>,
     /// The hash of the last record: publish it elsewhere to anchor the chain.
     pub head_hash: String,
     /// The root of the tenant's Merkle tree over those records (hex), recomputed from
@@ -30,6 +36,11 @@ pub struct VerifyReport {
 /// Leaves gathered before they are added to the recomputed tree.
 const LEAF_BATCH: usize = 4096;
 
+/// Tenant `$1`'s level-0 tiles up to index `$2`, in order: the leaves of records
+/// retention purged are read back from these.
+const LEAF_TILES: &str = "SELECT idx, hashes FROM merkle_tiles \
+    WHERE tenant_id = $1 AND level = 0 AND idx <= $2 ORDER BY idx";
+
 impl Store {
     pub async fn tenant_ids(&self) -> StoreResult<Vec<String>> {
         Ok(with_read!(self, |pool| {
@@ -39,7 +50,9 @@ impl Store {
         }))
     }
 
-    /// Streams the chain in order (flat memory) and stops at the first mismatch.
+    /// Streams the chain in order (flat memory) and stops at the first mismatch. After
+    /// a retention cut the walk starts at the first kept record; the purged records'
+    /// leaves come from the stored tiles.
     #[tracing::instrument(skip(self))]
     pub async fn verify(&self, tenant_id: &str) -> StoreResult<VerifyReport> {
         let sql = format!("SELECT {COLUMNS} FROM events WHERE tenant_id = $1 ORDER BY seq");
@@ -52,7 +65,7 @@ impl Store {
         // The first stored tile that differs from the records' own.
         let mut tile_failure: Option<String> = None;
         // On the bulk pool: a long walk must not hold one of the console's connections.
-        let (head, failure) = with_bulk!(self, |pool| {
+        let (head, cut, failure) = with_bulk!(self, |pool| {
             let mut tx = pool.begin().await?;
             if let Some(sql) = snapshot {
                 sqlx::query(sql).execute(&mut *tx).await?;
@@ -62,21 +75,65 @@ impl Store {
                     .bind(tenant_id)
                     .fetch_optional(&mut *tx)
                     .await?;
-            let mut failure = None;
-            {
+            let cut: Option<(i64, String)> = sqlx::query_as(LATEST_CUT)
+                .bind(tenant_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let mut lacking = None;
+            // Records retention purged: their leaves from the stored tiles, and the
+            // link into the first kept record from the cut, which recorded the hash of
+            // the last record it purged.
+            if let Some((upto, last_hash)) = &cut {
+                let mut purged = PurgedLeaves::new(*upto);
+                {
+                    let mut tiles = sqlx::query_as::<_, (i64, Vec<u8>)>(LEAF_TILES)
+                        .bind(tenant_id)
+                        .bind(purged.last_tile())
+                        .fetch(&mut *tx);
+                    while let Some((idx, hashes)) = tiles.try_next().await? {
+                        match purged.take(idx, &hashes, &mut tree)? {
+                            Ok(done) => {
+                                for tile in done {
+                                    if tile_failure.is_none() {
+                                        tile_failure = self.check_tile(tenant_id, &tile).await?;
+                                    }
+                                }
+                            }
+                            Err(reason) => {
+                                lacking = Some(reason);
+                                break;
+                            }
+                        }
+                    }
+                }
+                lacking = lacking.or_else(|| purged.missing());
+                records = purged.taken;
+                expected_seq = *upto + 1;
+                prev.clone_from(last_hash);
+            }
+            let mut failure = lacking.map(|reason| VerifyFailure {
+                seq: records as i64 + 1,
+                id: None,
+                reason,
+            });
+            let purged_upto = expected_seq - 1;
+            if failure.is_none() {
                 let mut rows = sqlx::query_as::<_, EventRow>(&sql)
                     .bind(tenant_id)
                     .fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
                     let canonical = row.canonical();
-                    for tile in tree.add(merkle::leaf_hash(&canonical))? {
-                        if tile_failure.is_none() {
-                            tile_failure = self.check_tile(tenant_id, &tile).await?;
+                    if row.seq > purged_upto {
+                        for tile in tree.add(merkle::leaf_hash(&canonical))? {
+                            if tile_failure.is_none() {
+                                tile_failure = self.check_tile(tenant_id, &tile).await?;
+                            }
                         }
                     }
-                    if let Some(reason) = check(&row, &canonical, expected_seq, &prev) {
+                    if let Some(reason) = check(&row, &canonical, expected_seq, &prev, purged_upto)
+                    {
                         failure = Some(VerifyFailure {
-                            seq: expected_seq,
+                            seq: row.seq.min(expected_seq),
                             id: Some(row.id.clone()),
                             reason,
                         });
@@ -88,7 +145,7 @@ impl Store {
                 }
             }
             tx.rollback().await?;
-            (head, failure)
+            (head, cut, failure)
         });
         let failure = failure.or_else(|| match &head {
             Some((seq, hash, _)) if *seq != expected_seq - 1 || *hash != prev => {
@@ -134,6 +191,7 @@ impl Store {
         Ok(VerifyReport {
             tenant_id: tenant_id.to_owned(),
             records,
+            retained_from: cut.map(|(upto, _)| upto + 1),
             head_hash: prev,
             tree_root: hex::encode(root),
             failure,
@@ -144,29 +202,136 @@ impl Store {
 impl Store {
     /// The root of the tree of `tenant_id`'s first `size` records, recomputed from the
     /// records themselves (not the stored tiles): what a checkpoint saved elsewhere is
-    /// held against. `None` if the chain is shorter.
+    /// held against. Records retention purged give their leaves from the stored tiles
+    /// instead (there is nothing else left of them). `None` if the chain is shorter.
     pub async fn records_root(&self, tenant_id: &str, size: u64) -> StoreResult<Option<Hash>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
+             ORDER BY seq"
+        );
+        let snapshot = self.dialect.snapshot();
         let mut tree = Tree::default();
         let mut count = 0_u64;
         with_read!(self, |pool| {
-            let mut rows = sqlx::query_as::<_, EventRow>(&sql)
-                .bind(tenant_id)
-                .bind(size as i64)
-                .fetch(pool);
-            while let Some(row) = rows.try_next().await? {
-                count += 1;
-                if row.seq != count as i64 {
-                    return Ok(None);
-                }
-                tree.add(merkle::leaf_hash(&row.canonical()))?;
+            // One snapshot: a purge between reading the cut and the records would look
+            // like records removed.
+            let mut tx = pool.begin().await?;
+            if let Some(sql) = snapshot {
+                sqlx::query(sql).execute(&mut *tx).await?;
             }
+            let cut: Option<(i64, String)> = sqlx::query_as(LATEST_CUT)
+                .bind(tenant_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let purged = cut.map_or(0, |(upto, _)| upto.max(0) as u64).min(size);
+            if purged > 0 {
+                let mut leaves = PurgedLeaves::new(purged as i64);
+                {
+                    let mut tiles = sqlx::query_as::<_, (i64, Vec<u8>)>(LEAF_TILES)
+                        .bind(tenant_id)
+                        .bind(leaves.last_tile())
+                        .fetch(&mut *tx);
+                    while let Some((idx, hashes)) = tiles.try_next().await? {
+                        leaves
+                            .take(idx, &hashes, &mut tree)?
+                            .map_err(|reason| corrupt_tree(tenant_id, reason))?;
+                    }
+                }
+                if let Some(reason) = leaves.missing() {
+                    return Err(corrupt_tree(tenant_id, reason));
+                }
+                count = purged;
+            }
+            {
+                let mut rows = sqlx::query_as::<_, EventRow>(&sql)
+                    .bind(tenant_id)
+                    .bind(purged as i64)
+                    .bind(size as i64)
+                    .fetch(&mut *tx);
+                while let Some(row) = rows.try_next().await? {
+                    count += 1;
+                    if row.seq != count as i64 {
+                        return Ok(None);
+                    }
+                    tree.add(merkle::leaf_hash(&row.canonical()))?;
+                }
+            }
+            tx.rollback().await?;
         });
         if count != size {
             return Ok(None);
         }
         Ok(Some(tree.finish()?.0))
+    }
+}
+
+/// The leaves of the records up to a retention cut, read back in order from the stored
+/// level-0 tiles (the records are gone) into the recomputed tree.
+struct PurgedLeaves {
+    upto: u64,
+    taken: u64,
+}
+
+impl PurgedLeaves {
+    fn new(upto: i64) -> Self {
+        PurgedLeaves {
+            upto: upto.max(0) as u64,
+            taken: 0,
+        }
+    }
+
+    /// The last level-0 tile holding a purged record's leaf.
+    fn last_tile(&self) -> i64 {
+        (self.upto.saturating_sub(1) / u64::from(TILE_WIDTH)) as i64
+    }
+
+    /// Adds the purged records' leaves of level-0 tile `idx` (stored as `hashes`) to
+    /// `tree`: the tiles that completes, or inside, why the stored tiles cannot give
+    /// the leaves.
+    fn take(
+        &mut self,
+        idx: i64,
+        hashes: &[u8],
+        tree: &mut Tree,
+    ) -> StoreResult<Result<Vec<Tile>, String>> {
+        let width = u64::from(TILE_WIDTH);
+        if u64::try_from(idx).ok().and_then(|i| i.checked_mul(width)) != Some(self.taken) {
+            return Ok(Err(self.lacking()));
+        }
+        let want = (self.upto - self.taken).min(width) as usize;
+        let Some(leaves) = hashes.get(..want * 32) else {
+            return Ok(Err(self.lacking()));
+        };
+        let mut done = Vec::new();
+        for leaf in leaves.chunks_exact(32) {
+            let leaf: Hash = leaf.try_into().map_err(tree_error)?;
+            done.extend(tree.add(leaf)?);
+        }
+        self.taken += want as u64;
+        Ok(Ok(done))
+    }
+
+    /// Why the leaves are incomplete, if they are.
+    fn missing(&self) -> Option<String> {
+        (self.taken < self.upto).then(|| self.lacking())
+    }
+
+    fn lacking(&self) -> String {
+        let tile = TileId::new(0, self.taken / u64::from(TILE_WIDTH), TILE_WIDTH)
+            .map(|id| id.path())
+            .unwrap_or_default();
+        format!(
+            "the stored Merkle tree lacks tile {tile}, which holds the leaves of records \
+             retention purged (up to {}): they cannot be recomputed",
+            self.upto
+        )
+    }
+}
+
+fn corrupt_tree(tenant_id: &str, reason: String) -> StoreError {
+    StoreError::Corrupt {
+        id: format!("tree of {tenant_id}"),
+        reason,
     }
 }
 
@@ -241,8 +406,21 @@ fn tree_error(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Why `row` (of encoding `canonical`) does not belong at `expected_seq` after `prev`,
-/// if it does not.
-fn check(row: &EventRow, canonical: &[u8], expected_seq: i64, prev: &str) -> Option<String> {
+/// if it does not; records up to `purged_upto` were purged by retention.
+fn check(
+    row: &EventRow,
+    canonical: &[u8],
+    expected_seq: i64,
+    prev: &str,
+    purged_upto: i64,
+) -> Option<String> {
+    if row.seq <= purged_upto {
+        return Some(format!(
+            "record {} is in the range retention purged (up to {purged_upto}): \
+             it was put there after the purge",
+            row.seq
+        ));
+    }
     if row.seq != expected_seq {
         return Some(format!(
             "expected record {expected_seq} but found {}: records were removed",

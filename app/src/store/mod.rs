@@ -12,7 +12,8 @@
 //! on tx.rs's transaction, check.rs and rollup.rs are two of them); ingest keys
 //! (keys.rs), users and sessions (identity.rs); trust: the chain's `verify` (chain.rs)
 //! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
-//! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs).
+//! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs);
+//! retention's policy and purge (retention.rs).
 
 mod append;
 pub mod audit;
@@ -29,6 +30,7 @@ mod planner;
 mod provenance;
 mod query;
 mod read;
+mod retention;
 mod roles;
 mod rollup;
 mod row;
@@ -52,6 +54,7 @@ pub use dialect::Dialect;
 pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
+pub use retention::PurgeRange;
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};

@@ -4,16 +4,19 @@
 use super::{Backend, Store, StoreError, StoreResult};
 
 /// What the serving role needs on PostgreSQL: read everything; insert, and update only
-/// the tables Vigil keeps up to date (never `events`); delete only sessions.
+/// the tables Vigil keeps up to date (never `events`); delete sessions, and for the
+/// scheduled retention purge, records (which `events`' trigger allows only at or below
+/// a retention cut, itself checked by its own trigger) and the Jobs tab's heads of them.
 const SERVING_GRANTS: &[&str] = &[
     "GRANT USAGE ON SCHEMA public TO {role}",
     "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
     "GRANT INSERT ON events, chain_heads, job_heads, usage_hourly, usage_daily, api_keys, \
-     sessions, tenants, accounts, users, memberships, tenant_settings, merkle_tiles, checkpoints TO {role}",
+     sessions, tenants, accounts, users, memberships, tenant_settings, merkle_tiles, checkpoints, \
+     retention_cuts TO {role}",
     "GRANT UPDATE ON chain_heads, job_heads, usage_hourly, usage_daily, api_keys, users, \
      tenant_settings, merkle_tiles TO {role}",
     "GRANT INSERT ON witness_cosignatures, verify_runs TO {role}",
-    "GRANT DELETE ON sessions TO {role}",
+    "GRANT DELETE ON sessions, events, job_heads TO {role}",
 ];
 
 impl Store {

@@ -18,6 +18,7 @@
 //! `search_sql::push_fts_rowids`), so records are found the moment their append commits,
 //! however far the indexer lags. Deleting the file only makes the indexer start again.
 
+use super::tx::WriteTx;
 use super::{Store, StoreResult};
 use crate::model::EventKind;
 use sqlx::SqlitePool;
@@ -160,6 +161,39 @@ impl Store {
             }
         });
     }
+}
+
+/// Removes the index entries of `tenant_id`'s records `from..=upto`, in the purge's
+/// transaction before it deletes them (store/retention.rs): FTS5 forgets a row of a
+/// contentless table only when told its indexed values again. Rows past `upto` in
+/// `search_state` were never indexed, and now never will be. PostgreSQL's trigram
+/// entries go with the rows.
+pub(super) async fn unindex(
+    tx: &mut WriteTx,
+    tenant_id: &str,
+    from: i64,
+    upto: i64,
+) -> Result<(), sqlx::Error> {
+    let WriteTx::Sqlite(tx) = tx else {
+        return Ok(());
+    };
+    // The transaction's first touch of the search file is this write, so it waits out
+    // the indexer's batch (busy timeout) rather than fail on a stale snapshot; holding
+    // the file's write lock, it reads the `upto` the indexer will go on from.
+    for kind in EventKind::ALL.iter().map(|k| k.as_str()) {
+        sqlx::query(&format!(
+            "INSERT INTO search_{kind} (search_{kind}, rowid, actor, subject, action, model, agent) \
+             SELECT 'delete', rowid, actor, subject, action, model, agent FROM events \
+             WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 AND kind = '{kind}' \
+             AND rowid <= (SELECT upto FROM search_state)"
+        ))
+        .bind(tenant_id)
+        .bind(from)
+        .bind(upto)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Adds the next batch of committed records to the search tables; returns how many.

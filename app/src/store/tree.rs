@@ -193,9 +193,14 @@ impl Store {
         Ok(built)
     }
 
-    /// The leaf of record `seq` of `tenant_id`'s chain (leaf index `seq - 1`).
+    /// The leaf of record `seq` of `tenant_id`'s chain (leaf index `seq - 1`), recomputed
+    /// from the record; `None` for a record retention purged (its leaf is only in the
+    /// tiles now), even if a row was later slipped in at its place.
     pub async fn leaf(&self, tenant_id: &str, seq: i64) -> StoreResult<Option<Hash>> {
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq = $2");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq = $2 AND seq > \
+             COALESCE((SELECT MAX(upto_seq) FROM retention_cuts WHERE tenant_id = $1), 0)"
+        );
         let row: Option<EventRow> = with_read!(self, |pool| {
             sqlx::query_as(&sql)
                 .bind(tenant_id)
