@@ -18,11 +18,12 @@ pub async fn retention() -> ConsoleResult<RetentionStatus> {
     .await
 }
 
-/// Sets how many days the tenant keeps its records (`days` absent: forever). Tenant
-/// admins only: an account admin is refused (403), since the policy is the whole
-/// tenant's. The change is an admin action of the tenant.
+/// Sets how many days the tenant keeps its records (`days` absent or blank: forever;
+/// text, as a form's field sends it). Tenant admins only: an account admin is refused
+/// (403), since the policy is the whole tenant's. The change is an admin action of the
+/// tenant.
 #[server]
-pub async fn set_retention(days: Option<u32>) -> ConsoleResult<RetentionStatus> {
+pub async fn set_retention(days: Option<String>) -> ConsoleResult<RetentionStatus> {
     use crate::model::{RetentionDays, Role};
     use crate::store::audit::{Change, Who};
     crate::ssr::answer(async {
@@ -30,9 +31,7 @@ pub async fn set_retention(days: Option<u32>) -> ConsoleResult<RetentionStatus> 
         if viewer.role != Role::TenantAdmin {
             return Err(ConsoleError::Forbidden);
         }
-        let days = days
-            .map(RetentionDays::parse)
-            .transpose()
+        let days = RetentionDays::parse_text(days.as_deref().unwrap_or_default())
             .map_err(|message| ConsoleError::invalid("days", message))?;
         let tenant_id = &viewer.scope.tenant_id;
         let before = store.set_retention_days(tenant_id, days).await?;

@@ -28,6 +28,19 @@ impl RetentionDays {
         }
     }
 
+    /// A form's text: blank for forever (`None`), else a whole number of days within
+    /// bounds.
+    pub fn parse_text(text: &str) -> Result<Option<RetentionDays>, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let days = text
+            .parse::<u32>()
+            .map_err(|_| "a whole number of days (leave it blank to keep records forever)")?;
+        RetentionDays::parse(days).map(Some)
+    }
+
     pub const fn days(self) -> u32 {
         self.0
     }
@@ -81,6 +94,14 @@ mod tests {
             assert_eq!(RetentionDays::parse(good).map(RetentionDays::days), Ok(good));
         }
         assert_eq!(RetentionDays::parse(2).map(RetentionDays::millis), Ok(172_800_000));
+        assert_eq!(RetentionDays::parse_text("  "), Ok(None));
+        assert_eq!(
+            RetentionDays::parse_text(" 30 "),
+            Ok(RetentionDays::parse(30).ok())
+        );
+        for bad in ["-1", "1.5", "thirty", "0", "99999999999"] {
+            assert!(RetentionDays::parse_text(bad).is_err(), "{bad}");
+        }
         // Deserialising checks the bounds too: no way round `parse`.
         assert!(serde_json::from_str::<RetentionDays>("0").is_err());
         assert_eq!(

@@ -416,8 +416,8 @@ fn check(
 ) -> Option<String> {
     if row.seq <= purged_upto {
         return Some(format!(
-            "record {} is in the range retention purged (up to {purged_upto}): \
-             it was put there after the purge",
+            "record {} is in the range retention purged (up to {purged_upto}), yet stored: \
+             it was put back or never purged",
             row.seq
         ));
     }

@@ -14,6 +14,7 @@ mod ingest;
 mod integrity;
 mod proofs;
 mod pull;
+mod retention;
 mod scale;
 mod scope;
 mod usage;

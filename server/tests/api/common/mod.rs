@@ -19,6 +19,8 @@ pub struct TestApp {
     pub base: String,
     pub database_url: String,
     pub store: Store,
+    /// The server's configuration: its checkpoint signer and origin among others.
+    pub config: Arc<Config>,
     pub client: Client,
     /// Tenant `t1`, all accounts (`a1`, `a2`).
     pub key: String,
@@ -143,17 +145,19 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         ..Config::default()
     };
     configure(&mut config);
+    let config = Arc::new(config);
     let state = AppState {
         throttle: Default::default(),
         leptos_options: vigil::config::leptos_options(addr, "target/site"),
         store: store.clone(),
-        config: Arc::new(config),
+        config: config.clone(),
     };
     tokio::spawn(vigil::serve(listener, state));
     TestApp {
         base: format!("http://{addr}"),
         database_url: url,
         store,
+        config,
         client: Client::builder()
             .redirect(Policy::none())
             .build()
