@@ -341,6 +341,34 @@ mod tests {
             panic!("serve");
         };
         assert_eq!(args.addr.port(), 4001);
+        assert_eq!(args.purge_every, 3600, "purged hourly by default");
+    }
+
+    #[test]
+    fn retention_takes_days_or_forever_not_both() {
+        let cli = Cli::parse_args(["vigil", "retention", "--tenant", "t", "--days", "30"])
+            .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Retention {
+                days: Some(30),
+                forever: false,
+                ..
+            }
+        ));
+        let err = Cli::parse_args([
+            "vigil",
+            "retention",
+            "--tenant",
+            "t",
+            "--days",
+            "30",
+            "--forever",
+        ])
+        .expect_err("both");
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let cli = Cli::parse_args(["vigil", "purge"]).expect("parses");
+        assert!(matches!(cli.command, Command::Purge { tenant: None, .. }));
     }
 
     #[test]

@@ -357,7 +357,12 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 let before = store.set_retention_days(&tenant, days).await?;
                 if before != days {
                     store
-                        .audit(&tenant, None, &Who::cli(), Change::retention_set(before, days))
+                        .audit(
+                            &tenant,
+                            None,
+                            &Who::cli(),
+                            Change::retention_set(before, days),
+                        )
                         .await?;
                 }
             }
@@ -372,7 +377,10 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 _ => println!("{tenant}: records kept {policy}; nothing purged yet"),
             }
         }
-        Command::Purge { tenant, signing: args } => {
+        Command::Purge {
+            tenant,
+            signing: args,
+        } => {
             let signer = signing::load_or_create(&args.signing_key, &args.origin)?;
             let (done, failed) = match tenant {
                 Some(t) => {
@@ -397,7 +405,10 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             if done.is_empty() {
                 println!("nothing to purge");
             }
-            anyhow::ensure!(failed == 0, "{failed} tenants could not be purged (see the log)");
+            anyhow::ensure!(
+                failed == 0,
+                "{failed} tenants could not be purged (see the log)"
+            );
         }
         Command::Verify {
             checkpoint: Some(file),

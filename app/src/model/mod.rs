@@ -24,6 +24,6 @@ mod filter;
 mod integrity;
 pub use integrity::{IntegrityReport, SignedCheckpoint, VerifyBy, VerifyRun, WitnessStatus};
 mod retention;
-pub use retention::{RetentionStatus, RetentionDays};
+pub use retention::{RetentionDays, RetentionStatus};
 pub mod when;
 pub use filter::{urlencode, Column, Condition, ConsoleQuery, Join, Op, TimePreset, TimeRange};

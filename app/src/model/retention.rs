@@ -91,9 +91,15 @@ mod tests {
             assert!(RetentionDays::parse(bad).is_err(), "{bad}");
         }
         for good in [1, 30, 365, 36_500] {
-            assert_eq!(RetentionDays::parse(good).map(RetentionDays::days), Ok(good));
+            assert_eq!(
+                RetentionDays::parse(good).map(RetentionDays::days),
+                Ok(good)
+            );
         }
-        assert_eq!(RetentionDays::parse(2).map(RetentionDays::millis), Ok(172_800_000));
+        assert_eq!(
+            RetentionDays::parse(2).map(RetentionDays::millis),
+            Ok(172_800_000)
+        );
         assert_eq!(RetentionDays::parse_text("  "), Ok(None));
         assert_eq!(
             RetentionDays::parse_text(" 30 "),

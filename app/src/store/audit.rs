@@ -131,7 +131,8 @@ impl Change<'static> {
     /// A tenant's retention policy changed (`None`: forever), from the console or the
     /// command line alike.
     pub fn retention_set(before: Option<RetentionDays>, after: Option<RetentionDays>) -> Self {
-        let days = |d: Option<RetentionDays>| serde_json::json!({"days": d.map(RetentionDays::days)});
+        let days =
+            |d: Option<RetentionDays>| serde_json::json!({"days": d.map(RetentionDays::days)});
         Change {
             action: "retention.set",
             resource_type: "retention",

@@ -11,7 +11,7 @@
 use super::search_file::unindex;
 use super::tx::{on_tx, WriteTx};
 use super::{from_ms, to_ms, with_read, with_write, Store, StoreError, StoreResult};
-use crate::model::{RetentionStatus, RetentionDays};
+use crate::model::{RetentionDays, RetentionStatus};
 use chrono::{DateTime, Utc};
 
 /// Records deleted per transaction: a purge of millions never holds the writer (on
@@ -38,7 +38,9 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        days.flatten().map(|d| stored_days(tenant_id, d)).transpose()
+        days.flatten()
+            .map(|d| stored_days(tenant_id, d))
+            .transpose()
     }
 
     /// Sets the tenant's policy (`None`: forever) and returns the one it replaces. Audit
@@ -159,8 +161,8 @@ impl Store {
         while from <= range.last {
             let upto = from.saturating_add(PURGE_BATCH - 1).min(range.last);
             let mut tx = self.begin_write().await?;
-            purged += purge_batch(&mut tx, tenant_id, from, upto, days, checkpoint_size, now)
-                .await?;
+            purged +=
+                purge_batch(&mut tx, tenant_id, from, upto, days, checkpoint_size, now).await?;
             tx.commit().await?;
             from = upto + 1;
         }
@@ -207,12 +209,18 @@ async fn purge_batch(
     });
     unindex(tx, tenant_id, from, upto).await?;
     let deleted = on_tx!(tx, |conn| {
-        // A job whose newest record goes leaves the Jobs tab with it.
-        sqlx::query("DELETE FROM job_heads WHERE tenant_id = $1 AND seq <= $2")
-            .bind(tenant_id)
-            .bind(upto)
-            .execute(&mut *conn)
-            .await?;
+        // A job whose newest record goes leaves the Jobs tab with it. Looked up by the
+        // batch's job records (the heads' key), not by scanning every head for its seq.
+        sqlx::query(
+            "DELETE FROM job_heads WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 \
+             AND (account_id, subject) IN (SELECT COALESCE(account_id, ''), subject \
+             FROM events WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3 AND kind = 'job')",
+        )
+        .bind(tenant_id)
+        .bind(from)
+        .bind(upto)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query("DELETE FROM events WHERE tenant_id = $1 AND seq >= $2 AND seq <= $3")
             .bind(tenant_id)
             .bind(from)

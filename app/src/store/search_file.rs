@@ -165,8 +165,8 @@ impl Store {
 
 /// Removes the index entries of `tenant_id`'s records `from..=upto`, in the purge's
 /// transaction before it deletes them (store/retention.rs): FTS5 forgets a row of a
-/// contentless table only when told its indexed values again. Rows past `upto` in
-/// `search_state` were never indexed, and now never will be. PostgreSQL's trigram
+/// contentless table only when told its indexed values again. Rows after
+/// `search_state.upto` were never indexed, and now never will be. PostgreSQL's trigram
 /// entries go with the rows.
 pub(super) async fn unindex(
     tx: &mut WriteTx,

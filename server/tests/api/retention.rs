@@ -216,8 +216,14 @@ async fn a_purge_keeps_the_proofs_and_is_audited(b: Backend) {
             .expect("a kept record's leaf");
         assert_eq!(proof["leaf_hash"], hex::encode(leaf));
         assert_eq!(proof["checkpoint"], old_note.as_str());
-        verify_inclusion(seq - 1, old_size, &leaf, &hashes(&proof["proof"]), &old_root)
-            .expect("included in the checkpoint signed before the purge");
+        verify_inclusion(
+            seq - 1,
+            old_size,
+            &leaf,
+            &hashes(&proof["proof"]),
+            &old_root,
+        )
+        .expect("included in the checkpoint signed before the purge");
     }
     // A purged record has no leaf to prove, and no record to read.
     assert_eq!(store.leaf("t1", 5).await.expect("read"), None);
@@ -251,20 +257,14 @@ async fn a_purge_keeps_the_proofs_and_is_audited(b: Backend) {
     // `vigil verify`: the chain from the first kept record, the tree whole.
     let report = store.verify("t1").await.expect("verify");
     assert_eq!(report.failure, None);
-    assert_eq!(
-        (report.records, report.retained_from),
-        (412, Some(301))
-    );
+    assert_eq!((report.records, report.retained_from), (412, Some(301)));
     assert_eq!(report.tree_root, hex::encode(new_root));
     assert_eq!(
         store.verify("t2").await.expect("verify").retained_from,
         None
     );
     let status = store.retention("t1").await.expect("status");
-    assert_eq!(
-        (status.days, status.retained_from),
-        (one_day(), Some(301))
-    );
+    assert_eq!((status.days, status.retained_from), (one_day(), Some(301)));
     assert_eq!(
         status.last_purge.map(|t| t.timestamp_millis()),
         Some((mid + Duration::days(1)).timestamp_millis())
@@ -278,7 +278,11 @@ async fn a_purge_keeps_the_proofs_and_is_audited(b: Backend) {
     };
     assert_eq!(record["seq"], 412);
     assert_eq!(
-        (&record["actor"], &record["actor_type"], &record["written_by"]),
+        (
+            &record["actor"],
+            &record["actor_type"],
+            &record["written_by"]
+        ),
         (&json!("vigil"), &json!("system"), &json!("vigil"))
     );
     assert_eq!(record["account_id"], Value::Null);
@@ -416,9 +420,9 @@ async fn nothing_else_deletes_a_record(b: Backend) {
     let now = Utc::now().timestamp_millis();
     let cut = |tenant: &str, seq: i64, hash: &str, checkpoint: u64, at: i64| {
         let hash = match hash {
-            "its own" => format!(
-                "(SELECT hash FROM events WHERE tenant_id = '{tenant}' AND seq = {seq})"
-            ),
+            "its own" => {
+                format!("(SELECT hash FROM events WHERE tenant_id = '{tenant}' AND seq = {seq})")
+            }
             other => format!("'{other}'"),
         };
         format!(
@@ -445,11 +449,9 @@ async fn nothing_else_deletes_a_record(b: Backend) {
         actor_type, ip, user_agent, written_by, action, status, category, agent, model, \
         subject, tokens_in, tokens_out, cost_micros, credits_micros, executions, body, \
         prev_hash, hash";
-    let copied = columns.replacen("id, ", "'put-back', ", 1).replacen(
-        ", seq,",
-        ", 5,",
-        1,
-    );
+    let copied = columns
+        .replacen("id, ", "'put-back', ", 1)
+        .replacen(", seq,", ", 5,", 1);
     store
         .execute_raw(&format!(
             "INSERT INTO events ({columns}) SELECT {copied} FROM events \
@@ -559,6 +561,43 @@ async fn only_tenant_admins_set_the_policy(b: Backend) {
     assert_eq!(body["field"], "event_name", "{body}");
 }
 
+/// A purge longer than a batch commits batch by batch, each under a cut of its own,
+/// and leaves a tree whose purged leaves (ending inside a tile) still add up.
+async fn a_long_purge_goes_in_batches(b: Backend) {
+    let app = spawn_app(b).await;
+    let store = &app.store;
+    store
+        .set_retention_days("t1", one_day())
+        .await
+        .expect("policy");
+    for round in 0..11 {
+        let n = if round < 10 { 1000 } else { 250 };
+        fill(&app, &format!("r{round}"), n).await;
+    }
+    let mid = pause().await;
+    fill(&app, "new", 10).await;
+    let (_, size, root) = checkpoint(&app).await;
+    let purged = purge(&app, store, "t1", mid + Duration::days(1))
+        .await
+        .expect("purged");
+    assert_eq!(
+        (purged.range.first, purged.range.last, purged.count),
+        (1, 10_250, 10_250)
+    );
+    let report = store.verify("t1").await.expect("verify");
+    assert_eq!(report.failure, None);
+    assert_eq!(
+        (report.records, report.retained_from),
+        (10_261, Some(10_251))
+    );
+    let leaf = store.leaf("t1", 10_251).await.expect("read").expect("kept");
+    let proof = store
+        .inclusion_proof("t1", 10_250, size)
+        .await
+        .expect("proof");
+    verify_inclusion(10_250, size, &leaf, &proof, &root).expect("included");
+}
+
 /// PostgreSQL served by the role `vigil migrate --grant` makes: it runs the scheduled
 /// purge, and still cannot delete a kept record nor touch a cut.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -612,4 +651,5 @@ on_both_backends!(
     a_purge_keeps_the_proofs_and_is_audited,
     nothing_else_deletes_a_record,
     only_tenant_admins_set_the_policy,
+    a_long_purge_goes_in_batches,
 );
