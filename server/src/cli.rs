@@ -341,7 +341,7 @@ mod tests {
             panic!("serve");
         };
         assert_eq!(args.addr.port(), 4001);
-        assert_eq!(args.purge_every, 3600, "purged hourly by default");
+        assert_eq!(args.purge_every, 1, "purged hourly by default");
     }
 
     #[test]

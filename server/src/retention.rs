@@ -4,8 +4,8 @@
 //! (app/src/store/retention.rs), and append the purge as an admin action.
 
 use app::merkle::note::NoteSigner;
+use app::model::SignedCheckpoint;
 use app::store::audit::{Change, Who};
-use app::store::checkpoints::StoredCheckpoint;
 use app::store::{PurgeRange, Store};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ pub struct Purged {
     /// Records deleted: the range's length, unless some were already gone.
     pub count: u64,
     /// Signed just before the purge; it covers every purged record.
-    pub checkpoint: StoredCheckpoint,
+    pub checkpoint: SignedCheckpoint,
 }
 
 /// Writes the records `range` of `tenant_id`'s chain as bundles to the archive folder,
@@ -32,7 +32,7 @@ pub async fn archive_range(
     _store: &Store,
     _tenant_id: &str,
     _range: PurgeRange,
-    _checkpoint: &StoredCheckpoint,
+    _checkpoint: &SignedCheckpoint,
 ) -> anyhow::Result<()> {
     Ok(())
 }

@@ -83,6 +83,17 @@ impl Store {
         })
     }
 
+    /// The first record the tenant keeps after a purge; `None`: nothing was purged.
+    pub async fn retained_from(&self, tenant_id: &str) -> StoreResult<Option<i64>> {
+        let cut: Option<i64> = with_read!(self, |pool| {
+            sqlx::query_scalar("SELECT MAX(upto_seq) FROM retention_cuts WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(cut.map(|c| c + 1))
+    }
+
     /// Every tenant with a policy, and its policy: what a scheduled purge goes through.
     pub async fn retention_policies(&self) -> StoreResult<Vec<(String, RetentionDays)>> {
         let rows: Vec<(String, i32)> = with_read!(self, |pool| {

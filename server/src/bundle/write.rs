@@ -69,7 +69,8 @@ fn is_range(scope: &Scope, q: &EventQuery) -> bool {
 /// What was asked of a bundle besides its filters.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bounds {
-    /// Chain positions, inclusive (default: the whole tree).
+    /// Chain positions, inclusive (default: the whole tree, from the first record
+    /// retention kept).
     pub seq_from: Option<u64>,
     pub seq_to: Option<u64>,
     /// The size of an earlier checkpoint the auditor holds.
@@ -109,13 +110,24 @@ pub async fn plan(
             format!("larger than the latest checkpoint ({size})"),
         ));
     }
-    let first = seq_from.unwrap_or(1).max(1);
-    let last = seq_to.unwrap_or(size).min(size);
     let mode = if is_range(&scope, &query) {
         Mode::Range
     } else {
         Mode::Records
     };
+    // Records retention purged are gone: a range starts at the first one kept.
+    let kept = store
+        .retained_from(tenant_id)
+        .await?
+        .map_or(1, |s| s.max(1) as u64);
+    if mode == Mode::Range && seq_from.is_some_and(|f| f < kept) {
+        return Err(invalid(
+            "seq_from",
+            format!("records before {kept} were purged by retention"),
+        ));
+    }
+    let first = seq_from.unwrap_or(kept).max(1);
+    let last = seq_to.unwrap_or(size).min(size);
     if mode == Mode::Range && first > last {
         return Err(invalid(
             "seq_from",
