@@ -42,9 +42,10 @@ wire_enum!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyRun {
     pub ran_at: DateTime<Utc>,
-    /// Records walked (up to the first failure).
+    /// Records verified (up to the first failure), those retention purged included
+    /// (their leaves, from the stored tree).
     pub records: u64,
-    /// The first record still held once retention removes older ones (`None`: all).
+    /// The first record still held once retention removed older ones (`None`: all).
     pub retained_from: Option<u64>,
     /// The recomputed tree's root (hex).
     pub tree_root: String,

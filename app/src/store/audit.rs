@@ -8,8 +8,9 @@ use axum::http::HeaderMap;
 use std::net::SocketAddr;
 
 /// The event names of the records only Vigil writes: its console's sign-ins, its
-/// exports, its cancel requests and its retention purges. An ingest key may not write them, so a record that
-/// carries one was written by Vigil (compared without case or surrounding space).
+/// exports, its cancel requests and its retention purges. An ingest key may not write
+/// them, so a record that carries one was written by Vigil (compared without case or
+/// surrounding space).
 /// Names a platform also uses of its own things ("API key created", "User created")
 /// are told apart by the record's provenance, not reserved.
 pub const RESERVED_EVENT_NAMES: &[&str] = &[

@@ -43,7 +43,7 @@ impl Store {
         let run = VerifyRun {
             ran_at: from_ms(to_ms(ran_at)),
             records: report.records,
-            retained_from: None,
+            retained_from: report.retained_from.map(|r| r.max(0) as u64),
             tree_root: report.tree_root.clone(),
             ok: report.failure.is_none(),
             failure_seq: report.failure.as_ref().map(|f| f.seq),

@@ -254,8 +254,13 @@ async fn a_purge_keeps_the_proofs_and_is_audited(b: Backend) {
         assert_eq!(verdict.failure, None, "{note}");
     }
 
-    // `vigil verify`: the chain from the first kept record, the tree whole.
-    let report = store.verify("t1").await.expect("verify");
+    // `vigil verify`: the chain from the first kept record, the tree whole; the run
+    // recorded for the Integrity page says where the kept records start.
+    let (report, run) = store
+        .verify_and_record("t1", app::model::VerifyBy::Cli)
+        .await
+        .expect("verify");
+    assert_eq!((run.ok, run.retained_from), (true, Some(301)));
     assert_eq!(report.failure, None);
     assert_eq!((report.records, report.retained_from), (412, Some(301)));
     assert_eq!(report.tree_root, hex::encode(new_root));
