@@ -31,7 +31,10 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     ParamSegment, SsrMode, StaticSegment,
 };
-use pages::{console::TabPage, detail::DetailPage, keys::KeysPage, login::LoginPage, tabs::Tab};
+use pages::{
+    console::TabPage, detail::DetailPage, integrity::IntegrityPage, keys::KeysPage,
+    login::LoginPage, tabs::Tab,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -86,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("usage") view=page(|| view! { <TabPage tab=Tab::Usage/> }.into_any())/>
                     <Route path=(StaticSegment("records"), ParamSegment("id")) view=page(|| view! { <DetailPage/> }.into_any())/>
                     <Route path=StaticSegment("keys") view=page(|| view! { <KeysPage/> }.into_any())/>
+                    <Route path=StaticSegment("integrity") view=page(|| view! { <IntegrityPage/> }.into_any())/>
                 </ParentRoute>
                 <Route path=StaticSegment("login") view=page(|| view! { <LoginPage/> }.into_any())/>
             </Routes>

@@ -155,11 +155,14 @@ pub enum Command {
         forever: bool,
     },
     /// Purge now what retention policies let go (the server does so every
-    /// --purge-every seconds): sign a checkpoint, purge, audit.
+    /// --purge-every hours): sign a checkpoint, archive, purge, audit.
     Purge {
         /// Only this tenant (default: every tenant with a policy).
         #[arg(long)]
         tenant: Option<String>,
+        /// Write the purged records as range bundles to this folder first.
+        #[arg(long, env = "VIGIL_ARCHIVE_DIR")]
+        archive: Option<std::path::PathBuf>,
         #[command(flatten)]
         signing: SigningArgs,
     },
@@ -244,6 +247,10 @@ pub struct ServeArgs {
     /// start); 0: never (then run `vigil purge` yourself, e.g. as the database's owner).
     #[arg(long, env = "VIGIL_PURGE_EVERY", default_value_t = 1)]
     pub purge_every: u32,
+    /// Before each purge, write the purged records as range bundles to this folder
+    /// (`vigil verify-bundle` checks them); default: no archive.
+    #[arg(long, env = "VIGIL_ARCHIVE_DIR")]
+    pub archive: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub signing: SigningArgs,
 }

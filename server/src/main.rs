@@ -173,6 +173,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                     signer.clone(),
                     args.signing.origin.clone(),
                     std::time::Duration::from_secs(hours * 3600),
+                    args.archive.clone(),
                 );
             }
             let config = config::Config {
@@ -379,17 +380,20 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
         }
         Command::Purge {
             tenant,
+            archive,
             signing: args,
         } => {
+            let archive = archive.as_deref();
             let signer = signing::load_or_create(&args.signing_key, &args.origin)?;
             let (done, failed) = match tenant {
                 Some(t) => {
                     anyhow::ensure!(store.tenant_exists(&t).await?, "no tenant {t}");
                     let purged =
-                        retention::purge_tenant(store, &signer, &args.origin, &t, now).await?;
+                        retention::purge_tenant(store, &signer, &args.origin, &t, now, archive)
+                            .await?;
                     (purged.into_iter().collect(), 0)
                 }
-                None => retention::purge_all(store, &signer, &args.origin, now).await?,
+                None => retention::purge_all(store, &signer, &args.origin, now, archive).await?,
             };
             for p in &done {
                 println!(

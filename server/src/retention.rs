@@ -1,13 +1,16 @@
 //! Retention's purge, the one path by which a record's body goes (README, "Retention"):
 //! for each tenant with a policy, on the server's schedule or `vigil purge`, sign a
-//! checkpoint covering the cut, archive the range (see `archive_range`), purge it
+//! checkpoint covering the cut, archive the range as bundles if a folder is set, purge it
 //! (app/src/store/retention.rs), and append the purge as an admin action.
 
+use crate::bundle::write::{self, Bounds};
 use app::merkle::note::NoteSigner;
+use app::model::Scope;
 use app::model::SignedCheckpoint;
 use app::store::audit::{Change, Who};
-use app::store::{PurgeRange, Store};
+use app::store::{EventQuery, PurgeRange, Store};
 use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,17 +26,65 @@ pub struct Purged {
     pub checkpoint: SignedCheckpoint,
 }
 
-/// Writes the records `range` of `tenant_id`'s chain as bundles to the archive folder,
-/// before the purge deletes them; an error stops the purge, so nothing goes unarchived.
-///
-/// It does nothing yet: the bundle writer will fill it (with the folder from the
-/// server's configuration, optional: none configured, nothing written).
+/// Records per archive bundle: each file stays a size a verifier reads in seconds.
+const ARCHIVE_RECORDS: i64 = 1_000_000;
+
+/// Writes the records `range` of `tenant_id`'s chain as range bundles to the folder
+/// `archive` (none: nothing written), before the purge deletes them: each file
+/// `<tenant>-<first>-<last>.bundle.jsonl`, written under a temporary name and renamed
+/// once synced. An error stops the purge, so nothing goes unarchived.
 pub async fn archive_range(
-    _store: &Store,
-    _tenant_id: &str,
-    _range: PurgeRange,
-    _checkpoint: &SignedCheckpoint,
+    store: &Store,
+    (signer, origin): (&NoteSigner, &str),
+    tenant_id: &str,
+    range: PurgeRange,
+    archive: Option<&Path>,
 ) -> anyhow::Result<()> {
+    let Some(dir) = archive else {
+        return Ok(());
+    };
+    tokio::fs::create_dir_all(dir).await?;
+    // Tenant ids are the operator's, but a file name must not leave the folder.
+    let name: String = tenant_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut first = range.first;
+    while first <= range.last {
+        let last = range.last.min(first + ARCHIVE_RECORDS - 1);
+        let bounds = Bounds {
+            seq_from: Some(first as u64),
+            seq_to: Some(last as u64),
+            consistent_with: None,
+        };
+        let selection =
+            serde_json::json!({ "retention_archive": { "first": first, "last": last } });
+        let plan = write::plan(
+            store,
+            signer,
+            origin,
+            Scope::tenant(tenant_id),
+            EventQuery::default(),
+            bounds,
+            selection,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("archiving records {first}–{last}: {e}"))?;
+        let file = dir.join(format!("{name}-{first:012}-{last:012}.bundle.jsonl"));
+        let partial = file.with_extension("jsonl.partial");
+        // Left by an archive an earlier run did not finish.
+        let _ = tokio::fs::remove_file(&partial).await;
+        write::to_file(store, plan, &partial).await?;
+        tokio::fs::rename(&partial, &file).await?;
+        tracing::info!(tenant = %tenant_id, first, last, file = %file.display(), "archived before the purge");
+        first = last + 1;
+    }
     Ok(())
 }
 
@@ -45,6 +96,7 @@ pub async fn purge_tenant(
     origin: &str,
     tenant_id: &str,
     now: DateTime<Utc>,
+    archive: Option<&Path>,
 ) -> anyhow::Result<Option<Purged>> {
     let Some(days) = store.retention_days(tenant_id).await? else {
         return Ok(None);
@@ -66,7 +118,7 @@ pub async fn purge_tenant(
         return Ok(None);
     }
     let range = PurgeRange { last, ..range };
-    archive_range(store, tenant_id, range, &checkpoint).await?;
+    archive_range(store, (signer, origin), tenant_id, range, archive).await?;
     let count = store
         .purge(tenant_id, range, days, checkpoint.size, now)
         .await?;
@@ -108,11 +160,12 @@ pub async fn purge_all(
     signer: &NoteSigner,
     origin: &str,
     now: DateTime<Utc>,
+    archive: Option<&Path>,
 ) -> anyhow::Result<(Vec<Purged>, usize)> {
     let mut done = Vec::new();
     let mut failed = 0;
     for (tenant_id, _) in store.retention_policies().await? {
-        match purge_tenant(store, signer, origin, &tenant_id, now).await {
+        match purge_tenant(store, signer, origin, &tenant_id, now, archive).await {
             Ok(Some(p)) => done.push(p),
             Ok(None) => {}
             Err(e) => {
@@ -126,14 +179,21 @@ pub async fn purge_all(
 
 /// Purges now, then every `every`, for as long as the server runs (now too: a server
 /// restarted more often than `every` still purges).
-pub fn spawn(store: Store, signer: Arc<NoteSigner>, origin: String, every: Duration) {
+pub fn spawn(
+    store: Store,
+    signer: Arc<NoteSigner>,
+    origin: String,
+    every: Duration,
+    archive: Option<PathBuf>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         // A purge that ran long is not followed by a burst of catch-up runs.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = purge_all(&store, &signer, &origin, Utc::now()).await {
+            let archive = archive.as_deref();
+            if let Err(e) = purge_all(&store, &signer, &origin, Utc::now(), archive).await {
                 tracing::error!(error = %format!("{e:#}"), "retention purge failed");
             }
         }

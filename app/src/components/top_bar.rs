@@ -14,6 +14,7 @@ pub fn TopBar() -> impl IntoView {
             <nav class="topnav" aria-label="Console">
                 <a href="/">"Records"</a>
                 <a href="/keys">"API keys"</a>
+                <a href="/integrity">"Integrity"</a>
             </nav>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

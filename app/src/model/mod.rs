@@ -5,6 +5,8 @@ mod dlp;
 mod enums;
 mod event;
 mod money;
+mod number;
+pub use number::count;
 
 pub use detail::{
     AdminAction, AiInteraction, CreditUsage, EventDetail, Job, SystemEvent, Thread,

@@ -1,6 +1,7 @@
 pub mod console;
 pub mod detail;
 pub mod drawer;
+pub mod integrity;
 pub mod keys;
 pub mod login;
 pub mod tabs;

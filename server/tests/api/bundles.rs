@@ -34,7 +34,7 @@ async fn bundle(app: &TestApp, key: &str, query: &str) -> String {
     r.text().await.expect("body")
 }
 
-async fn public_key(app: &TestApp) -> String {
+pub(crate) async fn public_key(app: &TestApp) -> String {
     let r = app.api_get(None, "/api/v1/public-key").await;
     r.text().await.expect("key").trim().to_owned()
 }
@@ -99,7 +99,7 @@ fn verify_both(bundle: &str, key: &str, earlier: Option<&str>) -> [Said; 2] {
     said
 }
 
-fn assert_accepted(bundle: &str, key: &str, says: &str) {
+pub(crate) fn assert_accepted(bundle: &str, key: &str, says: &str) {
     assert_extends(bundle, key, None, says)
 }
 

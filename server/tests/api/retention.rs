@@ -44,9 +44,16 @@ fn one_day() -> Option<RetentionDays> {
 
 /// The scheduled purge of `tenant` as the server runs it, at `now`.
 async fn purge(app: &TestApp, store: &Store, tenant: &str, now: DateTime<Utc>) -> Option<Purged> {
-    purge_tenant(store, &app.config.signer, &app.config.origin, tenant, now)
-        .await
-        .expect("purge")
+    purge_tenant(
+        store,
+        &app.config.signer,
+        &app.config.origin,
+        tenant,
+        now,
+        None,
+    )
+    .await
+    .expect("purge")
 }
 
 async fn get(app: &TestApp, path: &str) -> (StatusCode, String) {
@@ -673,7 +680,47 @@ async fn postgres_serving_role_purges_and_nothing_more() {
     serving.close().await;
 }
 
+/// With an archive folder, the purged range is first written as range bundles, which
+/// both verifiers accept as complete.
+async fn purged_ranges_are_archived_as_bundles(b: Backend) {
+    let app = spawn_app(b).await;
+    let store = &app.store;
+    fill(&app, "old", 30).await;
+    let cut = pause().await;
+    fill(&app, "new", 5).await;
+    store
+        .set_retention_days("t1", one_day())
+        .await
+        .expect("policy");
+    let dir = std::env::temp_dir().join(format!("vigil-archive-{}", uuid::Uuid::now_v7()));
+    let purged = purge_tenant(
+        store,
+        &app.config.signer,
+        &app.config.origin,
+        "t1",
+        cut + Duration::days(1),
+        Some(&dir),
+    )
+    .await
+    .expect("purge")
+    .expect("purged");
+    assert_eq!((purged.range.first, purged.range.last), (1, 30));
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("archive folder")
+        .map(|f| f.expect("entry").path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().and_then(|n| n.to_str()).unwrap_or("");
+    assert_eq!(name, "t1-000000000001-000000000030.bundle.jsonl");
+    let bundle = std::fs::read_to_string(&files[0]).expect("archive");
+    let key = crate::bundles::public_key(&app).await;
+    crate::bundles::assert_accepted(&bundle, &key, "complete");
+    assert!(bundle.contains("old-user29") && !bundle.contains("new-user0"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 on_both_backends!(
+    purged_ranges_are_archived_as_bundles,
     a_purge_keeps_the_proofs_and_is_audited,
     nothing_else_deletes_a_record,
     only_tenant_admins_set_the_policy,
