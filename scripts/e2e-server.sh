@@ -10,4 +10,6 @@ rm -rf "$state" && mkdir -p "$state"
 export VIGIL_DATABASE_URL="sqlite:$state/vigil.db"
 "$bin" seed --events 3000 >/dev/null
 "$bin" key create --tenant acme 2>/dev/null >"$state/key"
+# A verify on record, as an operator's would be: the Integrity page shows it.
+"$bin" verify >/dev/null
 exec "$bin" serve --addr "127.0.0.1:$port" --site-root target/site

@@ -67,4 +67,5 @@ pub struct IntegrityReport {
     pub witnesses: Vec<WitnessStatus>,
     /// The newest recorded `verify` (`None`: never run).
     pub last_verify: Option<VerifyRun>,
+    pub retention: super::RetentionStatus,
 }

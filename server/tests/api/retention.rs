@@ -560,6 +560,8 @@ async fn only_tenant_admins_set_the_policy(b: Backend) {
             .call::<SetRetention>(Some(&admin), &[("days", days)])
             .await;
         assert_eq!(s, StatusCode::OK, "{body}");
+        let (s, body) = app.call::<Retention>(Some(&admin), &[]).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
         let status: RetentionStatus = serde_json::from_str(&body).expect("status");
         assert_eq!(status.days.map(RetentionDays::days), expect);
     }

@@ -2,6 +2,10 @@
 //! by the server's middleware, never taken from the client), the store, and the HTTP
 //! status of a refusal.
 
+mod integrity_html;
+
+pub use integrity_html::integrity_html;
+
 use crate::api::error::{ConsoleError, ConsoleResult};
 use crate::merkle::note::VerifierKey;
 use crate::model::Viewer;
