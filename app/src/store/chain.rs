@@ -205,6 +205,20 @@ impl Store {
     /// held against. Records retention purged give their leaves from the stored tiles
     /// instead (there is nothing else left of them). `None` if the chain is shorter.
     pub async fn records_root(&self, tenant_id: &str, size: u64) -> StoreResult<Option<Hash>> {
+        let roots = self.records_roots(tenant_id, size, &[]).await?;
+        Ok(roots.map(|(root, _)| root))
+    }
+
+    /// `records_root`, and the roots at the sizes `also` (ascending, below `size`) the
+    /// walk passes on the way, found in the same walk: where a rewrite starts is the
+    /// first of them that no longer matches what was signed there. Sizes inside a
+    /// retention cut are skipped (their leaves come from the tiles, not the records).
+    pub async fn records_roots(
+        &self,
+        tenant_id: &str,
+        size: u64,
+        also: &[u64],
+    ) -> StoreResult<Option<(Hash, Vec<(u64, Hash)>)>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 \
              ORDER BY seq"
@@ -212,6 +226,7 @@ impl Store {
         let snapshot = self.dialect.snapshot();
         let mut tree = Tree::default();
         let mut count = 0_u64;
+        let mut passed = Vec::new();
         with_read!(self, |pool| {
             // One snapshot: a purge between reading the cut and the records would look
             // like records removed.
@@ -242,6 +257,11 @@ impl Store {
                 }
                 count = purged;
             }
+            let mut wanted = also
+                .iter()
+                .copied()
+                .filter(|&n| n > purged && n < size)
+                .peekable();
             {
                 let mut rows = sqlx::query_as::<_, EventRow>(&sql)
                     .bind(tenant_id)
@@ -254,6 +274,10 @@ impl Store {
                         return Ok(None);
                     }
                     tree.add(merkle::leaf_hash(&row.canonical()))?;
+                    if wanted.next_if_eq(&count).is_some() {
+                        tree.flush()?;
+                        passed.push((count, tree.edge.root().map_err(tree_error)?));
+                    }
                 }
             }
             tx.rollback().await?;
@@ -261,7 +285,7 @@ impl Store {
         if count != size {
             return Ok(None);
         }
-        Ok(Some(tree.finish()?.0))
+        Ok(Some((tree.finish()?.0, passed)))
     }
 }
 

@@ -4,6 +4,7 @@
 use super::tree::TreeError;
 use super::{from_ms, with_read, with_write, Store, StoreError, StoreResult};
 use crate::merkle::note::{Checkpoint, NoteSigner, SignedNote, VerifierKey};
+use crate::merkle::Hash;
 use crate::model::SignedCheckpoint;
 use chrono::Utc;
 
@@ -190,18 +191,40 @@ impl Store {
             })?
             .to_owned();
         let size = body.size();
+        // Vigil's own checkpoints before it, signature checked: a rewrite cannot have
+        // re-signed them, so the first whose root no longer matches says where it began.
+        let earlier = self
+            .signed_below(&tenant_id, size, key, body.origin())
+            .await
+            .map_err(|e| format!("reading the checkpoints: {e}"))?;
+        let sizes: Vec<u64> = earlier.iter().map(|(n, _)| *n).collect();
         let recomputed = self
-            .records_root(&tenant_id, size)
+            .records_roots(&tenant_id, size, &sizes)
             .await
             .map_err(|e| format!("reading the records: {e}"))?;
         let failure = match recomputed {
             None => Some(format!(
                 "the chain no longer holds the {size} records the checkpoint signed: records were removed"
             )),
-            Some(root) if root != *body.root() => Some(format!(
-                "the tree of the first {size} records differs from the one the checkpoint signed: \
-                 history was rewritten after it was signed (at or before record {size})"
-            )),
+            Some((root, passed)) if root != *body.root() => {
+                let signed: std::collections::HashMap<u64, Hash> = earlier.into_iter().collect();
+                let agreed = passed
+                    .iter()
+                    .take_while(|(n, r)| signed.get(n) == Some(r))
+                    .last()
+                    .map_or(0, |(n, _)| *n);
+                let first_bad = passed
+                    .iter()
+                    .find(|(n, r)| signed.get(n) != Some(r))
+                    .map_or(size, |(n, _)| *n);
+                Some(format!(
+                    "the tree of the first {size} records differs from the one the checkpoint signed: \
+                     history was rewritten after it was signed. The trees first disagree at size \
+                     {first_bad} (they agree at {agreed}, by Vigil's own signed checkpoints): a record \
+                     between {} and {first_bad} was changed, removed or inserted",
+                    agreed + 1
+                ))
+            }
             Some(_) => None,
         };
         Ok(CheckpointVerdict {
@@ -209,5 +232,43 @@ impl Store {
             size,
             failure,
         })
+    }
+}
+
+/// Stored checkpoints a disagreement is looked for among, at most (the newest).
+const MAX_EARLIER: i64 = 100_000;
+
+impl Store {
+    /// `tenant_id`'s stored checkpoints below `size` of `origin` whose signature by `key`
+    /// verifies, as (size, root), ascending; the newest `MAX_EARLIER`.
+    async fn signed_below(
+        &self,
+        tenant_id: &str,
+        size: u64,
+        key: &VerifierKey,
+        origin: &str,
+    ) -> StoreResult<Vec<(u64, Hash)>> {
+        let rows: Vec<(i64, String)> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT size, note FROM checkpoints WHERE tenant_id = $1 AND size < $2 \
+                 ORDER BY size DESC LIMIT $3",
+            )
+            .bind(tenant_id)
+            .bind(size as i64)
+            .bind(MAX_EARLIER)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out: Vec<(u64, Hash)> = rows
+            .into_iter()
+            .filter_map(|(_, note)| {
+                let note = SignedNote::parse(note.as_bytes()).ok()?;
+                note.verify(key).ok()?;
+                let body = Checkpoint::parse(note.text()).ok()?;
+                (body.origin() == origin).then(|| (body.size(), *body.root()))
+            })
+            .collect();
+        out.sort_unstable_by_key(|(n, _)| *n);
+        Ok(out)
     }
 }

@@ -343,7 +343,14 @@ async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
     let app = spawn_app(b).await;
     let (_, text) = get(&app, None, "/api/v1/public-key").await;
     let key = VerifierKey::parse(text.trim()).expect("key");
-    fill(&app, 300).await;
+    // Vigil signs at 200 and 260 on the way (as its schedule would); the auditor
+    // saves the checkpoint at 300.
+    for n in [200, 60] {
+        fill(&app, n).await;
+        let (s, _) = get(&app, Some(&app.key), "/api/v1/checkpoint").await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    fill(&app, 40).await;
     let (s, saved) = get(&app, Some(&app.key), "/api/v1/checkpoint").await;
     assert_eq!(s, StatusCode::OK);
     let honest = app
@@ -366,6 +373,12 @@ async fn a_checkpoint_saved_earlier_catches_a_consistent_rewrite(b: Backend) {
         .expect("usable");
     let failure = verdict.failure.expect("caught");
     assert!(failure.contains("rewritten"), "{failure}");
+    // Records from 251 on were rewritten: the trees agree at 200 and part at 260.
+    assert!(
+        failure.contains("first disagree at size 260 (they agree at 200")
+            && failure.contains("between 201 and 260"),
+        "{failure}"
+    );
     // A note it cannot use is refused as such.
     let other = app::merkle::note::NoteSigner::generate("vigil").expect("key");
     assert!(store
