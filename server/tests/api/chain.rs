@@ -174,18 +174,7 @@ async fn verify_during_ingest_is_quiet(b: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_serving_role_cannot_touch_the_triggers() {
     let app = spawn_app(Backend::Postgres).await;
-    let role = format!("vigil_app_{}", uuid::Uuid::now_v7().simple());
-    app.store
-        .execute_raw(&format!("CREATE ROLE {role} LOGIN"))
-        .await
-        .expect("role");
-    app.store.grant_serving_role(&role).await.expect("grants");
-    let url = app
-        .database_url
-        .replacen("postgres@", &format!("{role}@"), 1);
-    let serving = app::store::Store::open(&url, app::store::Migrations::Skip)
-        .await
-        .expect("opens without migrating");
+    let serving = crate::common::serving_role(&app).await;
     let mut record = ai("a1", "served");
     record["occurred_at"] = serde_json::json!(chrono::Utc::now().to_rfc3339());
     let (s, body) = app.post_events(&app.key, &record).await;

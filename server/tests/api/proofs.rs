@@ -2,7 +2,7 @@
 //! tiles cannot be rewritten through the database's front door, and `verify` notices
 //! tiles rewritten behind it.
 
-use crate::common::{ai, spawn_app, Backend, TestApp};
+use crate::common::{ai, hashes, spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 use app::merkle::note::{Checkpoint, SignedNote, VerifierKey};
 use app::merkle::{verify_consistency, verify_inclusion, Hash};
@@ -145,17 +145,6 @@ async fn checkpoint(app: &TestApp, key: &VerifierKey) -> (u64, Hash) {
     let body = Checkpoint::parse(note.text()).expect("a checkpoint");
     assert_eq!(body.origin(), "vigil/t1");
     (body.size(), *body.root())
-}
-
-fn hashes(v: &Value) -> Vec<Hash> {
-    v.as_array()
-        .expect("hashes")
-        .iter()
-        .map(|h| {
-            let bytes = hex::decode(h.as_str().expect("hex")).expect("hex");
-            bytes.try_into().expect("32 bytes")
-        })
-        .collect()
 }
 
 /// Checkpoints are signed by the served key, and the proofs served verify against them.

@@ -3,7 +3,7 @@
 //! signed before it still verify; it is audited, `verify` passes and says where the
 //! kept records start, and nothing but the purge deletes a record.
 
-use crate::common::{ai, spawn_app, Backend, TestApp, PASSWORD};
+use crate::common::{ai, hashes, spawn_app, Backend, TestApp, PASSWORD};
 use crate::on_both_backends;
 use app::api::{ConsoleError, Retention, SetRetention};
 use app::merkle::note::{Checkpoint, SignedNote};
@@ -77,17 +77,6 @@ async fn checkpoint(app: &TestApp) -> (String, u64, Hash) {
     assert_eq!(s, StatusCode::OK, "{note}");
     let (size, root) = checkpoint_of(app, &note);
     (note, size, root)
-}
-
-fn hashes(v: &Value) -> Vec<Hash> {
-    v.as_array()
-        .expect("hashes")
-        .iter()
-        .map(|h| {
-            let bytes = hex::decode(h.as_str().expect("hex")).expect("hex");
-            bytes.try_into().expect("32 bytes")
-        })
-        .collect()
 }
 
 /// Rows a statement that changes nothing touches: how many rows match.
@@ -638,18 +627,7 @@ async fn a_long_purge_goes_in_batches(b: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_serving_role_purges_and_nothing_more() {
     let app = spawn_app(Backend::Postgres).await;
-    let role = format!("vigil_app_{}", uuid::Uuid::now_v7().simple());
-    app.store
-        .execute_raw(&format!("CREATE ROLE {role} LOGIN"))
-        .await
-        .expect("role");
-    app.store.grant_serving_role(&role).await.expect("grants");
-    let url = app
-        .database_url
-        .replacen("postgres@", &format!("{role}@"), 1);
-    let serving = Store::open(&url, app::store::Migrations::Skip)
-        .await
-        .expect("opens without migrating");
+    let serving = crate::common::serving_role(&app).await;
     serving
         .set_retention_days("t1", one_day())
         .await

@@ -316,3 +316,32 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Hex hashes of a JSON array (a proof as the API returns it).
+pub fn hashes(v: &Value) -> Vec<app::merkle::Hash> {
+    v.as_array()
+        .expect("hashes")
+        .iter()
+        .map(|h| {
+            let bytes = hex::decode(h.as_str().expect("hex")).expect("hex");
+            bytes.try_into().expect("32 bytes")
+        })
+        .collect()
+}
+
+/// A store opened as a fresh role granted what `vigil migrate --grant` grants a
+/// serving role: not the owner (PostgreSQL only).
+pub async fn serving_role(app: &TestApp) -> Store {
+    let role = format!("vigil_app_{}", uuid::Uuid::now_v7().simple());
+    app.store
+        .execute_raw(&format!("CREATE ROLE {role} LOGIN"))
+        .await
+        .expect("role");
+    app.store.grant_serving_role(&role).await.expect("grants");
+    let url = app
+        .database_url
+        .replacen("postgres@", &format!("{role}@"), 1);
+    Store::open(&url, app::store::Migrations::Skip)
+        .await
+        .expect("opens without migrating")
+}
