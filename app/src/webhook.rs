@@ -51,6 +51,15 @@ pub fn check_url(text: &str, policy: WebhookPolicy) -> Result<Url, UrlError> {
     Ok(url)
 }
 
+/// The URL if Vigil would call it now: its form (`check_url`), and every address its
+/// host resolves to (`resolve`). What the Settings page checks before saving one;
+/// each delivery checks again, as addresses change.
+pub async fn check_target(text: &str, policy: WebhookPolicy) -> Result<Url, UrlError> {
+    let url = check_url(text, policy)?;
+    resolve(&url, policy).await?;
+    Ok(url)
+}
+
 /// The address to connect to: every address the host resolves to must be public
 /// (unless allowed), and the request goes to the one checked, so a second lookup
 /// cannot point it elsewhere.

@@ -58,7 +58,7 @@ impl FuzzReport {
 pub fn run(inputs: u64, seed: u64) -> FuzzReport {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut report = FuzzReport::default();
-    let rate = |m: &str| {
+    let rate = |m: &str, _: chrono::DateTime<chrono::Utc>| {
         (m == "gpt-4o").then_some(ModelRate {
             input_per_mtok: 2_500_000,
             output_per_mtok: 10_000_000,

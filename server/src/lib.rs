@@ -7,6 +7,7 @@ pub mod bench;
 pub mod bundle;
 pub mod cli;
 pub mod config;
+pub mod console_forms;
 pub mod fuzz;
 pub mod retention;
 pub mod seed;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             move || app::shell(options.clone()),
         )
         .merge(api::routes(state.config.body_limit))
+        .merge(console_forms::routes())
         .route("/auth/login", post(auth::session::login))
         .route("/auth/logout", post(auth::session::logout))
         .route("/export", get(api::export::console_export))

@@ -329,7 +329,7 @@ impl Generator<'_> {
                 };
                 let cost = self
                     .store
-                    .model_rate(model)
+                    .model_rate_at(tenant.id, model, at)
                     .map(|r| cost_at(r, input, output));
                 let action = self.pick(&[
                     "chat.completion",
@@ -384,6 +384,11 @@ impl Generator<'_> {
                     .map(|status| {
                         t += Duration::milliseconds(self.rng.gen_range(300..20_000));
                         let done = matches!(status, JobStatus::Complete | JobStatus::Failed);
+                        // Priced as ingest prices a job that used tokens.
+                        let cost = done
+                            .then(|| self.store.model_rate_at(tenant.id, model, t))
+                            .flatten()
+                            .map(|r| cost_at(r, input, output));
                         let detail = Job {
                             job_id: job_id.clone(),
                             status,
@@ -393,6 +398,7 @@ impl Generator<'_> {
                             job_type: job_type.into(),
                             input_tokens: if done { input } else { 0 },
                             output_tokens: if done { output } else { 0 },
+                            cost,
                             evaluator_status: (status == JobStatus::Complete).then(|| {
                                 if self.rng.gen_bool(0.9) {
                                     "passed"

@@ -11,5 +11,5 @@ pub use into_any_inner::IntoAnyInner;
 pub use layout::ConsoleLayout;
 pub use post_form::{FormInput, PostForm};
 pub use show_if::ShowIf;
-pub use top_bar::TopBar;
+pub use top_bar::{top_nav, TopBar};
 pub use viewer_badge::ViewerBadge;

@@ -26,7 +26,7 @@ pub struct AiInteraction {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", serde(deny_unknown_fields))]
 pub struct Job {
     pub job_id: String,
     pub status: JobStatus,
@@ -40,6 +40,13 @@ pub struct Job {
     pub input_tokens: u64,
     #[serde(default)]
     pub output_tokens: u64,
+    /// USD; computed from the model's rate when the sender gives none and the record
+    /// used tokens. Left out when absent, so a job without one is stored as before.
+    /// USD; computed from the model's rate when the sender gives none and the record
+    /// used tokens. Left out when absent, so a job without one is stored as before.
+    #[cfg(feature = "ssr")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Micros>,
     #[serde(default)]
     pub evaluator_status: Option<String>,
     #[serde(default)]

@@ -28,4 +28,9 @@ pub use integrity::{IntegrityReport, SignedCheckpoint, VerifyBy, VerifyRun, Witn
 mod retention;
 pub use retention::{RetentionDays, RetentionStatus};
 pub mod when;
+// Server-only: the Members and Settings pages are rendered on the server.
+#[cfg(feature = "ssr")]
+pub mod members;
+#[cfg(feature = "ssr")]
+pub mod settings;
 pub use filter::{urlencode, Column, Condition, ConsoleQuery, Join, Op, TimePreset, TimeRange};

@@ -1,10 +1,19 @@
 //! What server functions need on the server: the caller (resolved from the session
 //! by the server's middleware, never taken from the client), the store, and the HTTP
-//! status of a refusal.
+//! status of a refusal. Also the pages rendered here whole: the Integrity report, and
+//! the Members, Settings and invitation pages (`console_page`).
 
+mod console_page;
 mod integrity_html;
+mod invite_html;
+mod members_html;
+mod settings_html;
 
+pub use console_page::{document, refusal_html, Notice};
 pub use integrity_html::integrity_html;
+pub use invite_html::{invite_html, InvitePage};
+pub use members_html::{members_html, MembersPage, ShownInvitation};
+pub use settings_html::{settings_html, SettingsPage};
 
 use crate::api::error::{ConsoleError, ConsoleResult};
 use crate::merkle::note::VerifierKey;

@@ -155,28 +155,56 @@ impl Store {
         who: &Who,
         change: Change<'_>,
     ) -> Result<uuid::Uuid, AppendError> {
-        let now = chrono::Utc::now();
-        let event = NewEvent {
-            id: new_id(now),
-            account_id,
-            occurred_at: now,
-            actor: who.actor.clone(),
-            actor_type: who.actor_type,
-            ip: who.ip.clone(),
-            user_agent: who.user_agent.clone(),
-            metadata: serde_json::Map::new(),
-            detail: EventDetail::AdminAction(AdminAction {
-                action: change.action.into(),
-                resource_type: change.resource_type.into(),
-                resource_id: change.resource_id,
-                event_name: change.event_name.into(),
-                old_value: change.old_value,
-                new_value: change.new_value,
-            }),
-        };
+        let event = admin_event(chrono::Utc::now(), account_id, who, change);
         let id = event.id;
         self.append(tenant_id, &who.written_by, &[event])
             .await
             .map(|_| id)
+    }
+
+    /// Appends several admin actions by one actor in one scope, in order, in one
+    /// append (all or none): the steps of one act, such as accepting an invitation.
+    pub async fn audit_all(
+        &self,
+        tenant_id: &str,
+        account_id: Option<String>,
+        who: &Who,
+        changes: Vec<Change<'_>>,
+    ) -> Result<(), AppendError> {
+        let now = chrono::Utc::now();
+        let events: Vec<NewEvent> = changes
+            .into_iter()
+            .map(|change| admin_event(now, account_id.clone(), who, change))
+            .collect();
+        self.append(tenant_id, &who.written_by, &events)
+            .await
+            .map(drop)
+    }
+}
+
+/// The record of one admin action at `now`.
+fn admin_event(
+    now: chrono::DateTime<chrono::Utc>,
+    account_id: Option<String>,
+    who: &Who,
+    change: Change<'_>,
+) -> NewEvent {
+    NewEvent {
+        id: new_id(now),
+        account_id,
+        occurred_at: now,
+        actor: who.actor.clone(),
+        actor_type: who.actor_type,
+        ip: who.ip.clone(),
+        user_agent: who.user_agent.clone(),
+        metadata: serde_json::Map::new(),
+        detail: EventDetail::AdminAction(AdminAction {
+            action: change.action.into(),
+            resource_type: change.resource_type.into(),
+            resource_id: change.resource_id,
+            event_name: change.event_name.into(),
+            old_value: change.old_value,
+            new_value: change.new_value,
+        }),
     }
 }

@@ -13,7 +13,8 @@
 //! (keys.rs), users and sessions (identity.rs); trust: the chain's `verify` (chain.rs)
 //! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
 //! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs);
-//! retention's policy and purge (retention.rs).
+//! retention's policy and purge (retention.rs); the console's members and invitations
+//! (members.rs, invitations.rs), model rates (rates.rs) and settings (settings.rs).
 
 mod append;
 pub mod audit;
@@ -23,12 +24,15 @@ pub mod checkpoints;
 mod dialect;
 mod head_prefix;
 mod identity;
+mod invitations;
 mod jobs;
 mod keys;
+mod members;
 mod narrow;
 mod planner;
 mod provenance;
 mod query;
+mod rates;
 mod read;
 mod retention;
 mod roles;
@@ -39,7 +43,7 @@ mod search_file;
 mod search_sql;
 pub mod secret;
 mod settings;
-pub use settings::ControlWebhook;
+pub use settings::{ControlWebhook, TenantSettings};
 mod sql;
 mod tree;
 mod tx;
@@ -52,8 +56,13 @@ pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
 pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
 pub use identity::{NewUser, UserLogin};
+pub use invitations::{
+    AcceptError, CreatedInvitation, Invitation, NewInvitation, INVITATION_LIFETIME_MS,
+};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
+pub use members::{Member, MemberUser};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
+pub use rates::{ModelRate, RateError, TenantRate, MAX_TENANT_RATES};
 pub use retention::PurgeRange;
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
@@ -67,7 +76,7 @@ use sqlx::{
     },
     ConnectOptions,
 };
-use std::{collections::HashMap, str::FromStr, sync::Arc, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -88,13 +97,6 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
-
-/// Per-model prices in micro-USD per million tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModelRate {
-    pub input_per_mtok: i64,
-    pub output_per_mtok: i64,
-}
 
 #[derive(Clone, Debug)]
 enum Backend {
@@ -123,7 +125,7 @@ pub struct Store {
     dialect: Dialect,
     commits: Arc<append::GroupCommit>,
     indexer: Arc<search_file::Indexer>,
-    rates: Arc<HashMap<String, ModelRate>>,
+    rates: Arc<rates::RateBook>,
 }
 
 /// Expands `$body` once per backend with `$pool` bound to the reader pool.
@@ -308,30 +310,6 @@ impl Store {
     /// The SQL dialect of the database behind this store.
     pub fn dialect(&self) -> Dialect {
         self.dialect
-    }
-
-    pub fn model_rate(&self, model: &str) -> Option<ModelRate> {
-        self.rates.get(model).copied()
-    }
-
-    async fn load_rates(&self) -> StoreResult<HashMap<String, ModelRate>> {
-        let rows: Vec<(String, i64, i64)> = with_read!(self, |pool| {
-            sqlx::query_as("SELECT model, input_per_mtok, output_per_mtok FROM model_rates")
-                .fetch_all(pool)
-                .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(m, i, o)| {
-                (
-                    m,
-                    ModelRate {
-                        input_per_mtok: i,
-                        output_per_mtok: o,
-                    },
-                )
-            })
-            .collect())
     }
 
     /// Runs raw SQL: for tests that must prove what the database refuses, and for

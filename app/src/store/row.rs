@@ -208,6 +208,7 @@ fn project(detail: &EventDetail) -> Projection {
             subject: Some(j.job_id.clone()),
             tokens_in: clamp(j.input_tokens),
             tokens_out: clamp(j.output_tokens),
+            cost_micros: j.cost.map(|c| c.micros()),
             ..Projection::default()
         },
         EventDetail::Thread(t) => Projection {

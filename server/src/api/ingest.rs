@@ -30,10 +30,14 @@ pub async fn ingest(
     // Decoding a batch takes milliseconds of CPU: on a blocking thread, so the runtime's
     // workers stay free to drive the writer's transaction between its statements.
     let store = state.store.clone();
-    let (events, batch) =
-        tokio::task::spawn_blocking(move || decode(&body, &writer, &|m| store.model_rate(m)))
-            .await
-            .map_err(ApiError::internal)??;
+    let tenant = caller.tenant_id.clone();
+    let (events, batch) = tokio::task::spawn_blocking(move || {
+        decode(&body, &writer, &|model, at| {
+            store.model_rate_at(&tenant, model, at)
+        })
+    })
+    .await
+    .map_err(ApiError::internal)??;
     let prefix = |i: usize| item_prefix(batch, i);
     let written_by = WrittenBy::ApiKey(caller.key_id.clone());
     let outcomes = state
@@ -72,11 +76,11 @@ fn decoding_permits(len: usize) -> u32 {
 }
 
 /// The records of an ingest body, and whether it was a batch (an array); `rate` gives
-/// a model's prices, for records that carry no cost.
+/// a model's prices at a record's time, for records that carry no cost.
 pub fn decode(
     body: &[u8],
     writer: &WriterScope,
-    rate: &dyn Fn(&str) -> Option<ModelRate>,
+    rate: &dyn Fn(&str, chrono::DateTime<Utc>) -> Option<ModelRate>,
 ) -> Result<(Vec<NewEvent>, bool), FieldError> {
     let value = super::strict_json::parse(body)?;
     let (items, batch) = match value {

@@ -121,7 +121,7 @@ pub fn parse_record(
     value: Value,
     prefix: &str,
     writer: &WriterScope,
-    rate: impl Fn(&str) -> Option<ModelRate>,
+    rate: impl Fn(&str, DateTime<Utc>) -> Option<ModelRate>,
     now: DateTime<Utc>,
 ) -> Result<NewEvent, FieldError> {
     let at = |name: &str| field_path(prefix, name);
@@ -193,7 +193,7 @@ pub fn parse_record(
     if let Some(ua) = &env.user_agent {
         check_len(&at("user_agent"), ua, SHORT_MAX * 2)?;
     }
-    check_detail(&mut detail, &at, rate)?;
+    check_detail(&mut detail, &at, |model| rate(model, occurred_at))?;
     if serde_json::to_string(&env.metadata).map_or(0, |s| s.len()) > LONG_MAX {
         return Err(FieldError::new(at("metadata"), "larger than 1 MiB"));
     }
@@ -247,6 +247,15 @@ pub fn cost_at(rate: ModelRate, input_tokens: u64, output_tokens: u64) -> Micros
     Micros::from_micros(i64::try_from(micros).unwrap_or(i64::MAX))
 }
 
+fn check_cost(field: &str, cost: Option<Micros>) -> Result<(), FieldError> {
+    match cost {
+        Some(c) if c.micros() < 0 => Err(FieldError::new(field, "must not be negative")),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the kind's fields, and gives an AI call or a job that used tokens without a
+/// cost its cost at `rate` (the model's rate at the record's time).
 fn check_detail(
     detail: &mut EventDetail,
     at: &dyn Fn(&str) -> String,
@@ -259,14 +268,9 @@ fn check_detail(
             check_opt(&at("resource"), &a.resource, SHORT_MAX)?;
             check_tokens(&at("input_tokens"), a.input_tokens)?;
             check_tokens(&at("output_tokens"), a.output_tokens)?;
-            match a.cost {
-                Some(c) if c.micros() < 0 => {
-                    return Err(FieldError::new(at("cost"), "must not be negative"))
-                }
-                Some(_) => {}
-                None => {
-                    a.cost = rate(&a.model).map(|r| cost_at(r, a.input_tokens, a.output_tokens))
-                }
+            check_cost(&at("cost"), a.cost)?;
+            if a.cost.is_none() {
+                a.cost = rate(&a.model).map(|r| cost_at(r, a.input_tokens, a.output_tokens));
             }
         }
         EventDetail::Job(j) => {
@@ -281,6 +285,13 @@ fn check_detail(
             check_opt(&at("response"), &j.response, LONG_MAX)?;
             check_tokens(&at("input_tokens"), j.input_tokens)?;
             check_tokens(&at("output_tokens"), j.output_tokens)?;
+            check_cost(&at("cost"), j.cost)?;
+            // A job's cost, like an AI call's, from its model's rate; only a record
+            // that used tokens gets one, so a queued job's record stays as sent.
+            let used = j.input_tokens > 0 || j.output_tokens > 0;
+            if let (None, Some(model), true) = (j.cost, &j.model, used) {
+                j.cost = rate(model).map(|r| cost_at(r, j.input_tokens, j.output_tokens));
+            }
         }
         EventDetail::Thread(t) => {
             check_short(&at("thread_id"), &t.thread_id, true)?;
@@ -347,7 +358,7 @@ mod tests {
     }
 
     fn parse(v: Value) -> Result<NewEvent, FieldError> {
-        let rate = |m: &str| {
+        let rate = |m: &str, _: DateTime<Utc>| {
             (m == "gpt-4o").then_some(ModelRate {
                 input_per_mtok: 2_500_000,
                 output_per_mtok: 10_000_000,
@@ -462,13 +473,13 @@ mod tests {
         };
         let v =
             json!({"kind":"system_event","type":"cron.fired","severity":"info","description":"d"});
-        let e = parse_record(v.clone(), "", &w, |_| None, Utc::now())
+        let e = parse_record(v.clone(), "", &w, |_, _| None, Utc::now())
             .expect("defaults to bound account");
         assert_eq!(e.account_id.as_deref(), Some("a1"));
         assert_eq!(e.actor_type, ActorType::System);
         let mut other = v;
         other["account_id"] = json!("a2");
-        let err = parse_record(other, "", &w, |_| None, Utc::now()).expect_err("other account");
+        let err = parse_record(other, "", &w, |_, _| None, Utc::now()).expect_err("other account");
         assert_eq!(err.field, "account_id");
     }
 }

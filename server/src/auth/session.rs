@@ -21,26 +21,68 @@ pub const COOKIE: &str = "vigil_session";
 pub const LIFETIME_MS: i64 = 12 * 3600 * 1000;
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+}
+
+/// The value of the request's cookie `name`, if it sent one.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
 }
 
-/// Secure when the client reached us over TLS (directly or via a proxy), or when forced.
-fn cookie(value: &str, max_age_s: i64, headers: &HeaderMap, force_secure: bool) -> HeaderValue {
-    let tls = force_secure
+/// Whether the client reached us over TLS (directly or via a proxy), or it is forced.
+pub fn over_tls(headers: &HeaderMap, force_secure: bool) -> bool {
+    force_secure
         || headers
             .get("x-forwarded-proto")
-            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
+            .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// An HttpOnly cookie for `path`, Secure over TLS; `Max-Age=0` removes it.
+pub fn cookie_header(
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age_s: i64,
+    tls: bool,
+) -> HeaderValue {
     let secure = if tls { "; Secure" } else { "" };
-    let text =
-        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    let text = format!(
+        "{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={max_age_s}{secure}"
+    );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn cookie(value: &str, max_age_s: i64, headers: &HeaderMap, force_secure: bool) -> HeaderValue {
+    let tls = over_tls(headers, force_secure);
+    cookie_header(COOKIE, value, "/", "Lax", max_age_s, tls)
+}
+
+/// Starts a session for `user_id`: its cookie, to set on the response.
+pub async fn open_session(
+    state: &AppState,
+    user_id: &str,
+    headers: &HeaderMap,
+) -> anyhow::Result<HeaderValue> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let token = random_token(32);
+    state
+        .store
+        .create_session(&secret_digest(&token), user_id, now, now + LIFETIME_MS)
+        .await?;
+    Ok(cookie(
+        &token,
+        LIFETIME_MS / 1000,
+        headers,
+        state.config.secure_cookies,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -140,23 +182,11 @@ async fn sign_in(
         return Ok(Redirect::to("/login?error=invalid").into_response());
     }
     state.store.record_good_login(&user.id).await?;
-    let token = random_token(32);
-    state
-        .store
-        .create_session(&secret_digest(&token), &user.id, now, now + LIFETIME_MS)
-        .await?;
+    let session = open_session(state, &user.id, headers).await?;
     audit("login", "Signed in", None).await?;
     tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie(
-            &token,
-            LIFETIME_MS / 1000,
-            headers,
-            state.config.secure_cookies,
-        ),
-    );
+    response.headers_mut().insert(header::SET_COOKIE, session);
     Ok(response)
 }
 
@@ -216,6 +246,8 @@ const PATHS: &[(&str, Access)] = &[
     ("/favicon.ico", Access::Sessionless),
     ("/healthz", Access::Sessionless),
     ("/login", Access::SignedOutAllowed),
+    // An invitation's page: whoever holds the link, signed in or not.
+    ("/invite/", Access::SignedOutAllowed),
     ("/auth/", Access::SignedOutAllowed),
     ("/export", Access::SignedOutAllowed),
     ("/proof", Access::SignedOutAllowed),
@@ -293,5 +325,8 @@ mod tests {
         assert_eq!(access("/exports"), Access::Page);
         assert_eq!(access("/"), Access::Page);
         assert_eq!(access("/jobs"), Access::Page);
+        assert_eq!(access("/members"), Access::Page);
+        assert_eq!(access("/settings"), Access::Page);
+        assert_eq!(access("/invite/inv_x"), Access::SignedOutAllowed);
     }
 }

@@ -42,6 +42,17 @@ impl SignInThrottle {
         count(&self.by_address, address, now);
         count(&self.by_account, email.to_owned(), now);
     }
+
+    /// Whether an attempt with no email (an invitation link) may be checked now: the
+    /// address's failures count, sign-ins' and invitations' alike.
+    pub fn allow_address(&self, address: IpAddr, now: Instant) -> bool {
+        under(&self.by_address, &address, PER_ADDRESS, now)
+    }
+
+    /// Counts a failed attempt against the address alone (an unknown invitation).
+    pub fn failed_address(&self, address: IpAddr, now: Instant) {
+        count(&self.by_address, address, now);
+    }
 }
 
 fn under<K: std::hash::Hash + Eq>(
@@ -102,5 +113,16 @@ mod tests {
         for _ in 0..100 {
             assert!(t.allow([192, 0, 2, 2].into(), "busy@x.test", now));
         }
+        // Unknown invitation links count against the address, as failed sign-ins do.
+        let c: IpAddr = [192, 0, 2, 3].into();
+        for _ in 0..PER_ADDRESS {
+            assert!(t.allow_address(c, now));
+            t.failed_address(c, now);
+        }
+        assert!(!t.allow_address(c, now));
+        assert!(
+            !t.allow(c, "anyone@x.test", now),
+            "and close its sign-ins too"
+        );
     }
 }

@@ -183,7 +183,7 @@ async fn postgres_serving_role_cannot_touch_the_triggers() {
         let (events, _) = vigil::api::ingest::decode(
             ai("a1", "via-role").to_string().as_bytes(),
             &vigil::api::record::WriterScope { account_id: None },
-            &|_| None,
+            &|_, _| None,
         )
         .expect("decodes");
         events.into_iter().next().expect("one")

@@ -312,7 +312,7 @@ async fn rewrite_tail(app: &TestApp, b: Backend) -> Store {
             let (mut events, _) = vigil::api::ingest::decode(
                 body.as_bytes(),
                 &vigil::api::record::WriterScope { account_id: None },
-                &|_| None,
+                &|_, _| None,
             )
             .expect("decodes");
             events.remove(0)

@@ -253,6 +253,38 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Posts a console form (URL-encoded, as a browser does) as `cookie`'s user.
+    pub async fn form(&self, cookie: Option<&str>, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut r = self.client.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send().await.expect("form")
+    }
+}
+
+/// Where a 303 sends the browser.
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The value of cookie `name` a response sets (`None` if it sets none).
+pub fn set_cookie(r: &Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+impl TestApp {
     /// Calls a server function as the browser does (URL-encoded POST), as `cookie`'s user.
     pub async fn call<F: leptos::server_fn::ServerFn>(
         &self,
