@@ -84,7 +84,8 @@ pub fn router(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("request", method = %r.method(), path = %r.uri().path(), id)
+                let path = auth::session::logged_path(r.uri().path());
+                tracing::info_span!("request", method = %r.method(), path, id)
             }),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -198,30 +198,40 @@ mod tests {
             Ok(Some("a1".to_owned()))
         );
         assert_eq!(
-            Grant::parse("account_admin", " ").unwrap_err().field,
+            Grant::parse("account_admin", " ")
+                .expect_err("invalid")
+                .field,
             "account"
         );
         assert_eq!(
-            Grant::parse("tenant_admin", "a1").unwrap_err().field,
+            Grant::parse("tenant_admin", "a1")
+                .expect_err("invalid")
+                .field,
             "account"
         );
-        assert_eq!(Grant::parse("owner", "").unwrap_err().field, "role");
+        assert_eq!(
+            Grant::parse("owner", "").expect_err("invalid").field,
+            "role"
+        );
     }
 
     #[test]
     fn passwords_are_long_enough_and_typed_twice() {
         assert!(check_password("long enough!", "long enough!").is_ok());
         assert_eq!(
-            check_password("short", "short").unwrap_err().field,
+            check_password("short", "short").expect_err("invalid").field,
             "password"
         );
         assert_eq!(
             check_password("long enough!", "long enough?")
-                .unwrap_err()
+                .expect_err("invalid")
                 .field,
             "password_again"
         );
         let huge = "x".repeat(1025);
-        assert_eq!(check_password(&huge, &huge).unwrap_err().field, "password");
+        assert_eq!(
+            check_password(&huge, &huge).expect_err("invalid").field,
+            "password"
+        );
     }
 }

@@ -305,10 +305,16 @@ mod tests {
             parse_price("input", "2.5").map(|m| m.micros()),
             Ok(2_500_000)
         );
-        assert_eq!(parse_price("input", "-1").unwrap_err().field, "input");
-        assert_eq!(parse_price("output", "1e3").unwrap_err().field, "output");
         assert_eq!(
-            parse_price("output", "1000001").unwrap_err().field,
+            parse_price("input", "-1").expect_err("invalid").field,
+            "input"
+        );
+        assert_eq!(
+            parse_price("output", "1e3").expect_err("invalid").field,
+            "output"
+        );
+        assert_eq!(
+            parse_price("output", "1000001").expect_err("invalid").field,
             "output"
         );
         assert_eq!(
@@ -318,13 +324,13 @@ mod tests {
         assert!(parse_effective("2026-12-01T10:00:00+01:00").is_ok());
         for bad in ["", "yesterday", "2026-13-01", "1969-12-31", "2201-01-01"] {
             assert_eq!(
-                parse_effective(bad).unwrap_err().field,
+                parse_effective(bad).expect_err("invalid").field,
                 "effective_from",
                 "{bad}"
             );
         }
         assert_eq!(parse_model(" gpt-4o ").as_deref(), Ok("gpt-4o"));
-        assert_eq!(parse_model("").unwrap_err().field, "model");
-        assert_eq!(parse_model("a\nb").unwrap_err().field, "model");
+        assert_eq!(parse_model("").expect_err("invalid").field, "model");
+        assert_eq!(parse_model("a\nb").expect_err("invalid").field, "model");
     }
 }

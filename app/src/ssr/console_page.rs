@@ -93,6 +93,7 @@ pub fn document(title: &str, viewer: Option<&Viewer>, main: AnyView) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
+         <meta name=\"referrer\" content=\"no-referrer\"/>\
          <link rel=\"stylesheet\" href=\"/pkg/vigil.css\"/>{title}</head><body>{body}</body></html>"
     )
 }

@@ -100,11 +100,11 @@ fn role_fields(tenant_admin: bool, accounts: &[AccountInfo], current: Option<&Gr
         <label>"Role "<select name="role" aria-label="Role">{roles}</select></label>
         <label>"Account "
             <select name="account" aria-label="Account">
-                {tenant_admin.then(|| view! { <option value="" selected=account.is_none()>"— (tenant admins: every account)"</option> })}
                 {accounts.iter().map(|a| {
                     let selected = account.as_deref() == Some(a.id.as_str());
                     view! { <option value=a.id.clone() selected=selected>{format!("{} ({})", a.name, a.id)}</option> }
                 }).collect_view()}
+                {tenant_admin.then(|| view! { <option value="" selected=current.is_some_and(|g| g.account_id.is_none())>"— (tenant admins: every account)"</option> })}
             </select>
         </label>
     }

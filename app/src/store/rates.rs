@@ -41,20 +41,20 @@ pub enum RateError {
     Store(#[from] StoreError),
 }
 
+/// One tenant's own rates: model → (effective from, in ms; rate), ascending.
+type OwnRates = HashMap<String, Vec<(i64, ModelRate)>>;
+
 /// Every rate, as ingest looks them up.
 #[derive(Debug, Default)]
 pub(super) struct RateBook {
     global: HashMap<String, ModelRate>,
-    /// Tenant → model → (effective from, in ms; rate), ascending.
-    tenants: RwLock<HashMap<String, HashMap<String, Vec<(i64, ModelRate)>>>>,
+    tenants: RwLock<HashMap<String, OwnRates>>,
 }
 
 type RateRow = (String, String, i64, i64, i64);
 
-fn by_model(
-    rows: impl IntoIterator<Item = (String, i64, ModelRate)>,
-) -> HashMap<String, Vec<(i64, ModelRate)>> {
-    let mut models: HashMap<String, Vec<(i64, ModelRate)>> = HashMap::new();
+fn by_model(rows: impl IntoIterator<Item = (String, i64, ModelRate)>) -> OwnRates {
+    let mut models = OwnRates::new();
     for (model, from, rate) in rows {
         models.entry(model).or_default().push((from, rate));
     }

@@ -23,7 +23,8 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
         && !request.uri().path().starts_with("/api/v1/")
         && !same_origin(request.headers())
     {
-        tracing::warn!(path = %request.uri().path(), "cross-site request refused");
+        let path = super::session::logged_path(request.uri().path());
+        tracing::warn!(path, "cross-site request refused");
         let body = json!({"error": "forbidden", "field": "origin",
             "message": "a cross-site request to the console is refused"});
         return (StatusCode::FORBIDDEN, Json(body)).into_response();

@@ -254,6 +254,16 @@ const PATHS: &[(&str, Access)] = &[
     (app::api::PREFIX, Access::SignedOutAllowed),
 ];
 
+/// A request's path as the log shows it: an invitation link carries a one-time token,
+/// a secret until it is used, so it stays out of the log.
+pub fn logged_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/…"
+    } else {
+        path
+    }
+}
+
 fn access(path: &str) -> Access {
     PATHS
         .iter()
@@ -328,5 +338,7 @@ mod tests {
         assert_eq!(access("/members"), Access::Page);
         assert_eq!(access("/settings"), Access::Page);
         assert_eq!(access("/invite/inv_x"), Access::SignedOutAllowed);
+        assert_eq!(logged_path("/invite/inv_secret"), "/invite/…");
+        assert_eq!(logged_path("/members"), "/members");
     }
 }

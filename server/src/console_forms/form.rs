@@ -184,7 +184,7 @@ impl Console {
 
     /// A page: its HTML, and the shown-once cookie removed if the request had one.
     pub fn page(&self, path: &str, html: String) -> Response {
-        let mut response = Html(html).into_response();
+        let mut response = no_store(Html(html));
         if cookie_value(&self.headers, SHOWN_ONCE).is_some() {
             let gone = cookie_header(SHOWN_ONCE, "", path, "Strict", 0, self.tls);
             response.headers_mut().insert(header::SET_COOKIE, gone);
@@ -204,6 +204,17 @@ impl Console {
         let scheme = if self.tls { "https" } else { "http" };
         plain.then(|| format!("{scheme}://{host}"))
     }
+}
+
+/// A page that may show a secret (a link or key shown once, an invitation's form):
+/// kept out of every cache.
+pub fn no_store(page: impl IntoResponse) -> Response {
+    let mut response = page.into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 /// The notice a page's query carries (`?done=` or `?error=&field=`).

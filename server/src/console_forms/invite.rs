@@ -3,7 +3,7 @@
 //! (`auth::throttle`); an expired, used or withdrawn invitation is refused saying so.
 //! Accepting creates the user and their role, records it, and signs them in.
 
-use super::form::{notice, with_query, Fields, FormError};
+use super::form::{no_store, notice, with_query, Fields, FormError};
 use crate::auth::{password, session};
 use crate::AppState;
 use app::model::members::{check_password, Email, InvitationState};
@@ -109,14 +109,13 @@ pub async fn page(
         Ok(name) => name.unwrap_or_else(|| invitation.tenant_id.clone()),
         Err(e) => return unavailable(e),
     };
-    Html(invite_html(InvitePage::Open {
+    no_store(Html(invite_html(InvitePage::Open {
         email: invitation.email,
         tenant_name,
         grant: invitation.grant,
         token,
         notice: notice(query.as_deref()),
-    }))
-    .into_response()
+    })))
 }
 
 pub async fn accept(

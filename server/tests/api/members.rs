@@ -5,7 +5,7 @@
 use crate::common::{location, set_cookie, spawn_app, Backend, TestApp, PASSWORD};
 use crate::on_both_backends;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The admin actions named `event_name`, oldest first.
 pub async fn audited(app: &TestApp, event_name: &str) -> Vec<Value> {
@@ -90,6 +90,7 @@ async fn an_invited_admin_joins_and_every_change_is_audited(b: Backend) {
     let r = app.page("/members", Some(&once)).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(set_cookie(&r, "vigil_once").as_deref(), Some(""), "removed");
+    assert_eq!(r.headers()["cache-control"], "no-store");
     let html = r.text().await.expect("page");
     assert!(html.contains(&format!("/invite/{token}")), "{html}");
     assert!(html.contains("new@t1.test"), "{html}");
@@ -693,7 +694,101 @@ async fn member_forms_need_a_session_and_the_same_origin(b: Backend) {
         .expect("read")
         .expect("u2");
     assert!(u2.disabled_at.is_none());
-    let _ = json!(null);
+}
+
+/// The serving role (`vigil migrate --grant`) may do all the Members and Settings
+/// forms do: invitations made, accepted and withdrawn, roles given, moved and taken,
+/// users deactivated (their sessions deleted), rates set and removed, hours set.
+/// PostgreSQL only: SQLite's file has one owner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_serving_role_manages_members_and_settings() {
+    use app::model::members::{Email, Grant};
+    use app::store::{ModelRate, NewInvitation, TenantRate};
+    let app = spawn_app(Backend::Postgres).await;
+    let serving = crate::common::serving_role(&app).await;
+    let now = chrono::Utc::now();
+    let grant = |role: &str, account: &str| Grant::parse(role, account).expect("grant");
+    let invite = |email: &str| {
+        let serving = serving.clone();
+        let email = Email::parse(email).expect("email");
+        async move {
+            serving
+                .create_invitation(
+                    NewInvitation {
+                        tenant_id: "t1",
+                        email: &email,
+                        grant: &Grant::parse("account_admin", "a1").expect("grant"),
+                        invited_by: "tenant@t1.test",
+                    },
+                    now,
+                )
+                .await
+                .expect("the role invites")
+        }
+    };
+    let made = invite("role@t1.test").await;
+    serving
+        .accept_invitation(&made.token, "usr_role", "not-a-hash", now)
+        .await
+        .expect("the role accepts");
+    let withdrawn = invite("other@t1.test").await;
+    assert!(serving
+        .revoke_invitation("t1", &withdrawn.id, now)
+        .await
+        .expect("revoke"));
+    assert!(serving
+        .add_grant("usr_role", &grant("account_admin", "a2"))
+        .await
+        .expect("add"));
+    assert!(serving
+        .update_grant(
+            "usr_role",
+            &grant("account_admin", "a2"),
+            &grant("tenant_admin", "")
+        )
+        .await
+        .expect("update"));
+    assert!(serving
+        .remove_grant("usr_role", &grant("tenant_admin", ""))
+        .await
+        .expect("remove"));
+    app.store
+        .create_session("digest", "usr_role", 0, i64::MAX)
+        .await
+        .expect("session");
+    assert!(serving
+        .deactivate_user("usr_role", now)
+        .await
+        .expect("deactivate"));
+    let rate = TenantRate {
+        model: "gpt-4o".into(),
+        effective_from: now,
+        rate: ModelRate {
+            input_per_mtok: 1,
+            output_per_mtok: 2,
+        },
+    };
+    serving
+        .set_tenant_rate("t1", &rate)
+        .await
+        .expect("set rate");
+    serving
+        .set_tenant_rate("t1", &rate)
+        .await
+        .expect("set it again");
+    serving
+        .remove_tenant_rate("t1", "gpt-4o", now)
+        .await
+        .expect("remove rate")
+        .expect("it was there");
+    let hours =
+        app::model::settings::BusinessHours::parse(&["mon".to_owned()], "09:00", "17:00", "UTC")
+            .expect("hours");
+    serving
+        .set_business_hours("t1", Some(&hours))
+        .await
+        .expect("set hours");
+    serving.close().await;
 }
 
 on_both_backends!(
