@@ -46,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         witnesses: state.config.witnesses.clone().into(),
     };
     let options = state.leptos_options.clone();
+    let (api, description) = api::routes(state.config.body_limit);
+    // Written once: the description does not change while the server runs.
+    let description = Arc::new(api::openapi::to_json(&description));
     Router::new()
         .leptos_routes_with_context(
             &state,
@@ -57,7 +60,19 @@ pub fn router(state: AppState) -> Router {
             },
             move || app::shell(options.clone()),
         )
-        .merge(api::routes(state.config.body_limit))
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let description = description.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        description.as_str().to_owned(),
+                    )
+                }
+            }),
+        )
         .route("/auth/login", post(auth::session::login))
         .route("/auth/logout", post(auth::session::logout))
         .route("/export", get(api::export::console_export))

@@ -7,6 +7,7 @@ use super::{DlpResult, EventKind, JobStatus, Micros, Severity, ThreadSource, Thr
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AiInteraction {
     /// `chat.completion`, `skill.run`, `automation.execute`, …
@@ -26,6 +27,7 @@ pub struct AiInteraction {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Job {
     pub job_id: String,
@@ -51,6 +53,7 @@ pub struct Job {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TranscriptMessage {
     pub role: String,
@@ -58,6 +61,7 @@ pub struct TranscriptMessage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Thread {
     pub thread_id: String,
@@ -90,6 +94,7 @@ impl Thread {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SystemEvent {
     /// `cron.fired`, `agent.evaluation`, `integration.disconnected`, …
@@ -102,6 +107,7 @@ pub struct SystemEvent {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdminAction {
     /// create, update, delete, assign, login, logout, invite, export, …
@@ -119,6 +125,7 @@ pub struct AdminAction {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreditUsage {
     pub ai_worker: String,
@@ -130,6 +137,7 @@ pub struct CreditUsage {
 
 /// The kind-specific part of a record, tagged by `kind`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventDetail {
     AiInteraction(AiInteraction),

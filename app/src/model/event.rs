@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Time-ordered (UUIDv7 unless the sender chose its own).
     pub id: Uuid,
@@ -22,6 +23,7 @@ pub struct Event {
     pub user_agent: Option<String>,
     /// Who wrote it to Vigil (unlike `actor`, not the sender's to choose).
     pub written_by: WrittenBy,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     #[serde(flatten)]
     pub detail: EventDetail,

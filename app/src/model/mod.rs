@@ -6,6 +6,8 @@ mod enums;
 mod event;
 mod money;
 mod number;
+#[cfg(feature = "ssr")]
+mod schema;
 pub use number::count;
 
 pub use detail::{

@@ -27,7 +27,7 @@ pub struct NewEvent {
 }
 
 /// Where an appended record landed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AppendOutcome {
     pub id: Uuid,
     pub seq: i64,

@@ -10,6 +10,19 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
+#[utoipa::path(
+    post, path = "/api/v1/events", tag = "records",
+    request_body(content = crate::api::openapi::IngestBody, description = "One record, or a batch of up to 1,000 stored all or nothing",
+        example = json!({"kind": "ai_interaction", "account_id": "acme-prod", "user": "ana@acme.test",
+            "action": "chat.completion", "model": "gpt-4o", "input_tokens": 1200, "output_tokens": 300, "dlp": "clean"})),
+    responses(
+        (status = 201, description = "Stored, or already stored (`duplicate`)", body = crate::api::openapi::IngestAnswer),
+        (status = 400, description = "A record is invalid (the field is named); nothing was stored", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 pub async fn ingest(
     State(state): State<AppState>,

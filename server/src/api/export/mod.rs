@@ -233,6 +233,29 @@ pub async fn console_export(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/export", tag = "records",
+    params(
+        ("format" = Option<String>, Query, description = "`csv` (default), `json` or `bundle` (README, \"Export bundles\")"),
+        ("kind" = Option<app::model::EventKind>, Query, description = "Only this kind"),
+        ("account_id" = Option<String>, Query, description = "Only this account"),
+        ("from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Occurred at or after (RFC 3339)"),
+        ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Occurred before (RFC 3339)"),
+        ("seq_from" = Option<u64>, Query, minimum = 1, description = "Bundle only: the first chain position"),
+        ("seq_to" = Option<u64>, Query, minimum = 1, description = "Bundle only: the last chain position"),
+        ("consistent_with" = Option<u64>, Query, minimum = 1, description = "Bundle only: prove consistency with the checkpoint of this size"),
+    ),
+    responses(
+        (status = 200, description = "Every selected record, streamed", content(
+            (String = "text/csv"),
+            (Vec<app::model::Event> = "application/json"),
+            (String = "application/x-ndjson"),
+        )),
+        (status = 400, description = "An unknown, repeated or malformed parameter (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 /// `GET /api/v1/export` for an API key.
 pub async fn api_export(
     State(state): State<AppState>,
