@@ -478,17 +478,31 @@ mod tests {
     #[test]
     fn provisioning_commands_parse() {
         let cli = Cli::parse_args([
-            "vigil", "init", "--tenant-id", "acme", "--tenant-name", "Acme", "--email", "a@acme.example",
+            "vigil",
+            "init",
+            "--tenant-id",
+            "acme",
+            "--tenant-name",
+            "Acme",
+            "--email",
+            "a@acme.example",
         ])
         .expect("parses");
         assert!(matches!(cli.command, Command::Init { .. }));
-        let cli = Cli::parse_args(["vigil", "operator-token", "create", "--name", "ops"]).expect("parses");
+        let cli = Cli::parse_args(["vigil", "operator-token", "create", "--name", "ops"])
+            .expect("parses");
         assert!(matches!(
             cli.command,
             Command::OperatorToken(OperatorTokenCommand::Create { .. })
         ));
         let cli = Cli::parse_args([
-            "vigil", "tenant", "set", "--tenant", "acme", "--auto-create-accounts", "on",
+            "vigil",
+            "tenant",
+            "set",
+            "--tenant",
+            "acme",
+            "--auto-create-accounts",
+            "on",
         ])
         .expect("parses");
         assert!(matches!(

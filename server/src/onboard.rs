@@ -41,10 +41,7 @@ pub enum InitError {
 }
 
 fn invalid(flag: &'static str) -> impl Fn(app::model::Refused) -> InitError {
-    move |e| InitError::Invalid {
-        flag,
-        message: e.0,
-    }
+    move |e| InitError::Invalid { flag, message: e.0 }
 }
 
 /// Makes the first tenant and its first tenant admin, each audited ("Tenant created",
@@ -212,21 +209,33 @@ pub async fn tenant_set(
             .ok_or_else(|| anyhow::anyhow!("no tenant {tenant}"))?;
         (found.clone(), found)
     } else {
-        store.change_tenant(tenant, &change).await.map_err(|e| match e {
-            app::store::ProvisionError::NoTenant => anyhow::anyhow!("no tenant {tenant}"),
-            other => other.into(),
-        })?
+        store
+            .change_tenant(tenant, &change)
+            .await
+            .map_err(|e| match e {
+                app::store::ProvisionError::NoTenant => anyhow::anyhow!("no tenant {tenant}"),
+                other => other.into(),
+            })?
     };
     if before != after {
         store
-            .audit(tenant, None, &Who::cli(), Change::tenant_changed(&before, &after))
+            .audit(
+                tenant,
+                None,
+                &Who::cli(),
+                Change::tenant_changed(&before, &after),
+            )
             .await?;
     }
     println!(
         "{}: name \"{}\", auto_create_accounts {}",
         after.id,
         after.name,
-        if after.auto_create_accounts { "on" } else { "off" }
+        if after.auto_create_accounts {
+            "on"
+        } else {
+            "off"
+        }
     );
     Ok(())
 }

@@ -99,7 +99,11 @@ pub struct Email(String);
 impl Email {
     pub fn parse(text: &str) -> Result<Self, Refused> {
         let text = text.trim().to_lowercase();
-        let shape = || Refused(format!("an email address like name@example.com, at most {MAX_EMAIL} characters"));
+        let shape = || {
+            Refused(format!(
+                "an email address like name@example.com, at most {MAX_EMAIL} characters"
+            ))
+        };
         if text.len() > MAX_EMAIL {
             return Err(shape());
         }
@@ -161,8 +165,14 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(DisplayName::parse("  Acme Corp ").expect("ok").as_str(), "Acme Corp");
-        assert!(DisplayName::parse(&"é".repeat(MAX_NAME)).is_ok(), "characters, not bytes");
+        assert_eq!(
+            DisplayName::parse("  Acme Corp ").expect("ok").as_str(),
+            "Acme Corp"
+        );
+        assert!(
+            DisplayName::parse(&"é".repeat(MAX_NAME)).is_ok(),
+            "characters, not bytes"
+        );
         for bad in ["", "   ", "a\nb", "a\u{0}b", &"x".repeat(MAX_NAME + 1)] {
             assert!(DisplayName::parse(bad).is_err(), "{bad:?}");
         }

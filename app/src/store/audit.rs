@@ -170,9 +170,7 @@ impl Change<'static> {
     /// "Tenant settings changed": its name or `auto_create_accounts`, by the operator
     /// API or `vigil tenant set`.
     pub fn tenant_changed(before: &super::TenantRow, after: &super::TenantRow) -> Self {
-        let settings = |t: &super::TenantRow| {
-            serde_json::json!({"name": t.name, "auto_create_accounts": t.auto_create_accounts})
-        };
+        let settings = |t: &super::TenantRow| serde_json::json!({"name": t.name, "auto_create_accounts": t.auto_create_accounts});
         Change {
             action: "update",
             resource_type: "tenant",
@@ -290,6 +288,8 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        self.append(tenant_id, &who.written_by, &events).await.map(drop)
+        self.append(tenant_id, &who.written_by, &events)
+            .await
+            .map(drop)
     }
 }

@@ -113,8 +113,18 @@ const COLUMNS: &str = "i.id, i.tenant_id, t.name, i.email, i.role, i.account_id,
      i.created_at, i.expires_at, i.accepted_at FROM invitations i JOIN tenants t ON t.id = i.tenant_id";
 
 fn invitation(row: InvitationColumns) -> Option<Invitation> {
-    let (id, tenant_id, tenant_name, email, role, account_id, created_by, created, expires, accepted) =
-        row;
+    let (
+        id,
+        tenant_id,
+        tenant_name,
+        email,
+        role,
+        account_id,
+        created_by,
+        created,
+        expires,
+        accepted,
+    ) = row;
     Some(Invitation {
         id,
         tenant_id,
@@ -216,7 +226,11 @@ impl Store {
     }
 
     /// What the link with `token` offers, if it still works.
-    pub async fn invitation(&self, token: &str, now_ms: i64) -> Result<Invitation, InvitationError> {
+    pub async fn invitation(
+        &self,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<Invitation, InvitationError> {
         let row: Option<InvitationColumns> = with_read!(self, |pool| {
             sqlx::query_as(&format!("SELECT {COLUMNS} WHERE i.token_hash = $1"))
                 .bind(secret_digest(token))
@@ -249,12 +263,12 @@ impl Store {
         let user_id = format!("usr_{}", uuid::Uuid::now_v7().simple());
         let taken = with_write!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // Claimed first, so a second acceptance waits for this one and finds it used.
             let claimed = sqlx::query(
-                "UPDATE invitations SET accepted_at = $1, user_id = $2 \
-                 WHERE id = $3 AND accepted_at IS NULL AND expires_at > $1",
+                "UPDATE invitations SET accepted_at = $1 \
+                 WHERE id = $2 AND accepted_at IS NULL AND expires_at > $1",
             )
             .bind(now_ms)
-            .bind(&user_id)
             .bind(&found.id)
             .execute(&mut *tx)
             .await?
@@ -285,6 +299,11 @@ impl Store {
                     .bind(found.grant.role.as_str())
                     .execute(&mut *tx)
                     .await?;
+                    sqlx::query("UPDATE invitations SET user_id = $1 WHERE id = $2")
+                        .bind(&user_id)
+                        .bind(&found.id)
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
                     false
                 }

@@ -62,16 +62,16 @@ pub use dialect::Dialect;
 pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use provision::{Listed, Page, ProvisionError};
-pub use tenants::{
-    AccountRow, AutoCreateError, TenantChange, TenantRow, MAX_AUTO_CREATED_ACCOUNTS,
-};
-pub use users::{Grant, NewMember, UserRow};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use retention::PurgeRange;
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};
+pub use tenants::{
+    AccountRow, AutoCreateError, TenantChange, TenantRow, MAX_AUTO_CREATED_ACCOUNTS,
+};
 pub use tree::{Prover, TreeError};
+pub use users::{Grant, NewMember, UserRow};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},

@@ -108,7 +108,11 @@ impl Store {
     }
 
     /// Revokes the token with this id (or prefix); `false` if none is live.
-    pub async fn revoke_operator_token(&self, id_or_prefix: &str, now_ms: i64) -> StoreResult<bool> {
+    pub async fn revoke_operator_token(
+        &self,
+        id_or_prefix: &str,
+        now_ms: i64,
+    ) -> StoreResult<bool> {
         let done = with_write!(self, |pool| {
             sqlx::query(
                 "UPDATE operator_tokens SET revoked_at = $1 \

@@ -41,12 +41,14 @@ impl Store {
                     None => format!("console user {user_id} (not on record)"),
                 }
             }
-            WrittenBy::Operator(id) => match self.operator_token_label(id).await? {
-                Some((name, prefix)) => {
-                    format!("operator token “{name}” (vgo_{prefix}_…), through the provisioning API")
+            WrittenBy::Operator(id) => {
+                match self.operator_token_label(id).await? {
+                    Some((name, prefix)) => {
+                        format!("operator token “{name}” (vgo_{prefix}_…), through the provisioning API")
+                    }
+                    None => format!("operator token {id} (not on record)"),
                 }
-                None => format!("operator token {id} (not on record)"),
-            },
+            }
             WrittenBy::Vigil => "Vigil itself (its sign-in page, command line or demo seed)".into(),
         })
     }

@@ -240,7 +240,11 @@ impl Store {
             let on: Option<bool> = sqlx::query_scalar(&format!(
                 "SELECT COALESCE(s.auto_create_accounts, FALSE) FROM tenants t \
                  LEFT JOIN tenant_settings s ON s.tenant_id = t.id WHERE t.id = $1{}",
-                if for_update.is_empty() { "" } else { " FOR UPDATE OF t" }
+                if for_update.is_empty() {
+                    ""
+                } else {
+                    " FOR UPDATE OF t"
+                }
             ))
             .bind(tenant_id)
             .fetch_optional(&mut *tx)
@@ -270,7 +274,9 @@ impl Store {
             for (index, id) in named {
                 let refuse = |why: String| AutoCreateError::Refused {
                     index: *index,
-                    message: format!("no account {id} in this tenant, and ingest cannot create it: {why}"),
+                    message: format!(
+                        "no account {id} in this tenant, and ingest cannot create it: {why}"
+                    ),
                 };
                 match owners.get(*id).map(String::as_str) {
                     Some(t) if t == tenant_id => continue,

@@ -201,7 +201,8 @@ impl Store {
                 "SELECT m.user_id, m.account_id, m.role FROM memberships m \
                  LEFT JOIN accounts a ON a.id = m.account_id WHERE (m.account_id IS NULL OR a.tenant_id = ",
             );
-            q.push_bind(tenant_id.to_owned()).push(") AND m.user_id IN (");
+            q.push_bind(tenant_id.to_owned())
+                .push(") AND m.user_id IN (");
             let mut ids = q.separated(", ");
             for u in &users {
                 ids.push_bind(u.0.clone());

@@ -47,7 +47,9 @@ pub async fn ingest(
                     Err(AppendError::UnknownAccount { index, account_id })
                 }
                 Err(AutoCreateError::Refused { index, message }) => {
-                    return Err(FieldError::new(field_path(&prefix(index), "account_id"), message).into())
+                    return Err(
+                        FieldError::new(field_path(&prefix(index), "account_id"), message).into(),
+                    )
                 }
                 Err(AutoCreateError::Store(e)) => return Err(ApiError::internal(e)),
             }

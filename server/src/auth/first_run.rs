@@ -53,8 +53,7 @@ impl FirstRun {
 
 /// `GET /login` on an empty database: how to start.
 pub async fn notice(State(first): State<FirstRun>, request: Request, next: Next) -> Response {
-    if request.method() == Method::GET && request.uri().path() == "/login" && first.empty().await
-    {
+    if request.method() == Method::GET && request.uri().path() == "/login" && first.empty().await {
         return Html(page()).into_response();
     }
     next.run(request).await

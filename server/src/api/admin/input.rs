@@ -67,7 +67,10 @@ impl FromRequestParts<AppState> for ListPage {
                         .ok()
                         .filter(|n| (1..=Page::MAX).contains(n))
                         .ok_or_else(|| {
-                            FieldError::new("limit", format!("a whole number from 1 to {}", Page::MAX))
+                            FieldError::new(
+                                "limit",
+                                format!("a whole number from 1 to {}", Page::MAX),
+                            )
                         })?;
                 }
                 "after" if value.len() <= 256 => page.after = Some(value.clone()),

@@ -60,7 +60,10 @@ pub async fn create(
             KeyError::NoTenant => ApiError::NoSuch("tenant"),
             KeyError::NoAccount => crate::api::record::FieldError::new(
                 "account_id",
-                format!("no account {} in this tenant", account.as_deref().unwrap_or("")),
+                format!(
+                    "no account {} in this tenant",
+                    account.as_deref().unwrap_or("")
+                ),
             )
             .into(),
             KeyError::Store(e) => ApiError::internal(e),
@@ -68,7 +71,12 @@ pub async fn create(
     let change = Change::api_key_created(&key, name.as_str(), account.as_deref());
     state
         .store
-        .audit(tenant.as_str(), account.clone(), &op.who_in(account.as_deref()), change)
+        .audit(
+            tenant.as_str(),
+            account.clone(),
+            &op.who_in(account.as_deref()),
+            change,
+        )
         .await
         .map_err(ApiError::internal)?;
     Ok((
@@ -138,7 +146,12 @@ pub async fn revoke(
         };
         let account = found.account_id.clone();
         store
-            .audit(tenant.as_str(), account.clone(), &op.who_in(account.as_deref()), change)
+            .audit(
+                tenant.as_str(),
+                account.clone(),
+                &op.who_in(account.as_deref()),
+                change,
+            )
             .await
             .map_err(ApiError::internal)?;
     }

@@ -115,7 +115,12 @@ pub async fn change(
     if before != after {
         state
             .store
-            .audit(&after.id, None, &op.who(), Change::tenant_changed(&before, &after))
+            .audit(
+                &after.id,
+                None,
+                &op.who(),
+                Change::tenant_changed(&before, &after),
+            )
             .await
             .map_err(ApiError::internal)?;
     }

@@ -100,7 +100,9 @@ pub async fn list(
     }
     let listed = state.store.users_page(tenant.as_str(), &page).await?;
     let users: Vec<Value> = listed.rows.iter().map(user_json).collect();
-    Ok(Json(json!({"users": users, "next_after": listed.next_after})))
+    Ok(Json(
+        json!({"users": users, "next_after": listed.next_after}),
+    ))
 }
 
 pub async fn get(
@@ -140,11 +142,9 @@ pub async fn change(
     let grant = match (body.role, &body.account_id) {
         (Some(role), account) => Some(grant(role, account.as_deref())?),
         (None, Some(_)) => {
-            return Err(FieldError::new(
-                "account_id",
-                "give the role with it (account_admin)",
+            return Err(
+                FieldError::new("account_id", "give the role with it (account_admin)").into(),
             )
-            .into())
         }
         (None, None) => None,
     };
@@ -156,9 +156,7 @@ pub async fn change(
     if let Some(grant) = &grant {
         let (before, after) = store.set_user_grant(tenant, &user, grant).await?;
         if before.grants != after.grants {
-            let roles = |u: &UserRow| {
-                json!({"roles": u.grants.iter().map(Grant::to_json).collect::<Vec<_>>()})
-            };
+            let roles = |u: &UserRow| json!({"roles": u.grants.iter().map(Grant::to_json).collect::<Vec<_>>()});
             // Tenant-level: a change of who holds which part of the tenant.
             let change = Change {
                 action: "update",
@@ -193,7 +191,12 @@ pub async fn change(
                 new_value: Some(json!({"email": before.email, "disabled": disabled})),
             };
             store
-                .audit(tenant, account.clone(), &op.who_in(account.as_deref()), change)
+                .audit(
+                    tenant,
+                    account.clone(),
+                    &op.who_in(account.as_deref()),
+                    change,
+                )
                 .await
                 .map_err(ApiError::internal)?;
         }
