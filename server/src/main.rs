@@ -228,7 +228,8 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 made.tenant_id, made.email, made.user_id
             );
             println!(
-                "next: `vigil operator-token create --name ops` for the operator API, or                  `vigil key create --tenant {}` for an ingest key (README, \"Getting started\")",
+                "next: `vigil operator-token create --name ops` for the operator API, or \
+                 `vigil key create --tenant {}` for an ingest key (README, \"Getting started\")",
                 made.tenant_id
             );
         }

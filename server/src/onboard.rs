@@ -111,12 +111,11 @@ pub async fn what_it_holds(store: &Store) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     let ids: Vec<&str> = tenants.rows.iter().map(|t| t.id.as_str()).collect();
-    let more = if tenants.next_after.is_some() {
-        ", …"
-    } else {
-        ""
-    };
-    Ok(Some(format!("tenants {}{more}", ids.join(", "))))
+    Ok(Some(match (ids.as_slice(), tenants.next_after.is_some()) {
+        ([one], false) => format!("the tenant {one}"),
+        (_, false) => format!("the tenants {}", ids.join(", ")),
+        (_, true) => format!("the tenants {}, …", ids.join(", ")),
+    }))
 }
 
 /// The first-run hint `vigil serve` logs and the sign-in page shows on an empty database.
