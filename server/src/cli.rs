@@ -74,6 +74,25 @@ pub enum Command {
         #[arg(long)]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Set up an empty database: its first tenant and that tenant's first admin
+    /// (audited in the tenant). The password comes from VIGIL_INIT_PASSWORD, else is
+    /// asked on the terminal (not echoed), else read as one line from standard input.
+    /// Refuses a database that holds any tenant.
+    Init {
+        #[arg(long)]
+        tenant_id: String,
+        #[arg(long)]
+        tenant_name: String,
+        /// The tenant admin's email: their sign-in.
+        #[arg(long)]
+        email: String,
+    },
+    /// Manage the operator tokens of the provisioning API (/api/v1/admin/).
+    #[command(subcommand)]
+    OperatorToken(OperatorTokenCommand),
+    /// Change a tenant's settings (audited).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
     /// Manage ingest API keys.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -299,6 +318,35 @@ pub enum KeyCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum OperatorTokenCommand {
+    /// Create a token; it is printed once and stored only as a SHA-256 digest.
+    Create {
+        /// Its name, in every record it writes (`operator:<name>`).
+        #[arg(long, default_value = "operator")]
+        name: String,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token (by id or prefix): its next request is refused.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCommand {
+    /// Rename a tenant, or set whether ingest creates the accounts it names on first
+    /// sight (at most 1,000 per tenant); prints the tenant's settings.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// on or off (true/false, yes/no).
+        #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+        auto_create_accounts: Option<bool>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// Create a console user (first-run bootstrap). The password is read from VIGIL_PASSWORD.
     Create {
@@ -425,6 +473,45 @@ mod tests {
         assert_eq!(args.verify_every, 0);
         let empty = empty.expect("an empty variable is no witnesses");
         assert_eq!(empty.witness_keys.iter().flatten().count(), 0);
+    }
+
+    #[test]
+    fn provisioning_commands_parse() {
+        let cli = Cli::parse_args([
+            "vigil",
+            "init",
+            "--tenant-id",
+            "acme",
+            "--tenant-name",
+            "Acme",
+            "--email",
+            "a@acme.example",
+        ])
+        .expect("parses");
+        assert!(matches!(cli.command, Command::Init { .. }));
+        let cli = Cli::parse_args(["vigil", "operator-token", "create", "--name", "ops"])
+            .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::OperatorToken(OperatorTokenCommand::Create { .. })
+        ));
+        let cli = Cli::parse_args([
+            "vigil",
+            "tenant",
+            "set",
+            "--tenant",
+            "acme",
+            "--auto-create-accounts",
+            "on",
+        ])
+        .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Tenant(TenantCommand::Set {
+                auto_create_accounts: Some(true),
+                ..
+            })
+        ));
     }
 
     #[test]

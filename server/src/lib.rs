@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod fuzz;
+pub mod onboard;
 pub mod retention;
 pub mod seed;
 pub mod server_fns;
@@ -84,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session::resolve_viewer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            auth::first_run::FirstRun::new(state.store.clone()),
+            auth::first_run::notice,
         ))
         .layer(axum::middleware::from_fn(server_fns::error_status))
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
-    cli::{Cli, Command, KeyCommand, UserCommand, WitnessArgs},
-    config, retention, seed, signing, verifying,
+    cli::{Cli, Command, KeyCommand, TenantCommand, UserCommand, WitnessArgs},
+    config, onboard, retention, seed, signing, verifying,
     witness::Round,
     AppState,
 };
@@ -199,8 +199,46 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 config: Arc::new(config),
             };
             tracing::info!(%addr, backend = store.backend_name(), "Vigil listening on http://{addr}");
+            if onboard::what_it_holds(store).await?.is_none() {
+                tracing::warn!(
+                    "this database has no tenant yet: to start, run `{}` (README, \"Getting started\")",
+                    onboard::HOW_TO_START
+                );
+            }
             vigil::serve(listener, state).await?;
         }
+        Command::Init {
+            tenant_id,
+            tenant_name,
+            email,
+        } => {
+            // Refused before a password is asked for.
+            if let Some(held) = onboard::what_it_holds(store).await? {
+                anyhow::bail!(onboard::InitError::NotEmpty(held));
+            }
+            let request = onboard::InitRequest {
+                password: onboard::init_password(&email)?,
+                tenant_id,
+                tenant_name,
+                email,
+            };
+            let made = onboard::init(store, &request).await?;
+            println!(
+                "created tenant {} and its tenant admin {} (user {}): sign in to the console",
+                made.tenant_id, made.email, made.user_id
+            );
+            println!(
+                "next: `vigil operator-token create --name ops` for the operator API, or \
+                 `vigil key create --tenant {}` for an ingest key (README, \"Getting started\")",
+                made.tenant_id
+            );
+        }
+        Command::OperatorToken(command) => onboard::operator_token(store, command).await?,
+        Command::Tenant(TenantCommand::Set {
+            tenant,
+            name,
+            auto_create_accounts,
+        }) => onboard::tenant_set(store, &tenant, name, auto_create_accounts).await?,
         Command::Seed {
             events,
             seed: s,

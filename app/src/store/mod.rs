@@ -10,7 +10,10 @@
 //! holds PostgreSQL's planner settings, narrow.rs what a search narrows a page by);
 //! reads (read.rs); appends (append.rs queues them, writer.rs commits a group in steps
 //! on tx.rs's transaction, check.rs and rollup.rs are two of them); ingest keys
-//! (keys.rs), users and sessions (identity.rs); trust: the chain's `verify` (chain.rs)
+//! (keys.rs), users and sessions (identity.rs); provisioning by the operator
+//! (provision.rs shares its error and pages): operator tokens (operators.rs), tenants
+//! and accounts, and accounts ingest creates (tenants.rs), users' roles (users.rs),
+//! invitations (invitations.rs); trust: the chain's `verify` (chain.rs)
 //! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
 //! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs);
 //! retention's policy and purge (retention.rs).
@@ -23,11 +26,14 @@ pub mod checkpoints;
 mod dialect;
 mod head_prefix;
 mod identity;
+pub mod invitations;
 mod jobs;
 mod keys;
 mod narrow;
+pub mod operators;
 mod planner;
 mod provenance;
+mod provision;
 mod query;
 mod read;
 mod retention;
@@ -41,9 +47,11 @@ pub mod secret;
 mod settings;
 pub use settings::ControlWebhook;
 mod sql;
+mod tenants;
 mod tree;
 mod tx;
 mod usage;
+mod users;
 mod verify_runs;
 pub mod witnesses;
 mod writer;
@@ -53,12 +61,17 @@ pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
 pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
+pub use provision::{Listed, Page, ProvisionError};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use retention::PurgeRange;
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};
+pub use tenants::{
+    AccountRow, AutoCreateError, TenantChange, TenantRow, MAX_AUTO_CREATED_ACCOUNTS,
+};
 pub use tree::{Prover, TreeError};
+pub use users::{Grant, NewMember, UserRow};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},

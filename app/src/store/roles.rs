@@ -4,7 +4,8 @@
 use super::{Backend, Store, StoreError, StoreResult};
 
 /// What the serving role needs on PostgreSQL: read everything; insert, and update only
-/// the tables Vigil keeps up to date (never `events`); delete sessions, and for the
+/// the tables Vigil keeps up to date (never `events`); delete sessions and a user's
+/// memberships (replaced when the operator changes a role), and for the
 /// scheduled retention purge, records (which `events`' trigger allows only at or below
 /// a retention cut, itself checked by its own trigger) and the Jobs tab's heads of them.
 const SERVING_GRANTS: &[&str] = &[
@@ -16,7 +17,11 @@ const SERVING_GRANTS: &[&str] = &[
     "GRANT UPDATE ON chain_heads, job_heads, usage_hourly, usage_daily, api_keys, users, \
      tenant_settings, merkle_tiles TO {role}",
     "GRANT INSERT ON witness_cosignatures, verify_runs TO {role}",
-    "GRANT DELETE ON sessions, events, job_heads TO {role}",
+    // Provisioning: operator tokens and invitations are made and marked used or revoked;
+    // a tenant renamed; a user's roles replaced.
+    "GRANT INSERT, UPDATE ON operator_tokens, invitations TO {role}",
+    "GRANT UPDATE ON tenants TO {role}",
+    "GRANT DELETE ON sessions, events, job_heads, memberships TO {role}",
 ];
 
 impl Store {

@@ -4,7 +4,8 @@ use super::record::{field_path, parse_record, FieldError, WriterScope};
 use super::{ApiCaller, ApiError, Body, MAX_BATCH};
 use crate::AppState;
 use app::model::WrittenBy;
-use app::store::{AppendError, ModelRate, NewEvent};
+use app::store::audit::{Change, Who};
+use app::store::{AppendError, AutoCreateError, ModelRate, NewEvent};
 use axum::{extract::State, http::StatusCode, Json};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -49,19 +50,32 @@ pub async fn ingest(
             .map_err(ApiError::internal)??;
     let prefix = |i: usize| item_prefix(batch, i);
     let written_by = WrittenBy::ApiKey(caller.key_id.clone());
-    let outcomes = state
-        .store
-        .append(&caller.tenant_id, &written_by, &events)
-        .await
-        .map_err(|e| match e {
-            AppendError::UnknownAccount { index, account_id } => {
-                ApiError::Invalid(FieldError::new(
-                    field_path(&prefix(index), "account_id"),
-                    format!("no account {account_id} in this tenant"),
-                ))
+    let store = &state.store;
+    let appended = match store.append(&caller.tenant_id, &written_by, &events).await {
+        Err(AppendError::UnknownAccount { index, account_id }) => {
+            match create_accounts(store, &caller, &events).await {
+                // Created: appended again (a record naming one can now be stored).
+                Ok(true) => store.append(&caller.tenant_id, &written_by, &events).await,
+                Ok(false) | Err(AutoCreateError::Off) => {
+                    Err(AppendError::UnknownAccount { index, account_id })
+                }
+                Err(AutoCreateError::Refused { index, message }) => {
+                    return Err(
+                        FieldError::new(field_path(&prefix(index), "account_id"), message).into(),
+                    )
+                }
+                Err(AutoCreateError::Store(e)) => return Err(ApiError::internal(e)),
             }
-            AppendError::Store(e) => ApiError::internal(e),
-        })?;
+        }
+        other => other,
+    };
+    let outcomes = appended.map_err(|e| match e {
+        AppendError::UnknownAccount { index, account_id } => ApiError::Invalid(FieldError::new(
+            field_path(&prefix(index), "account_id"),
+            format!("no account {account_id} in this tenant"),
+        )),
+        AppendError::Store(e) => ApiError::internal(e),
+    })?;
     let stored = outcomes.iter().filter(|o| !o.duplicate).count();
     tracing::info!(stored, duplicates = outcomes.len() - stored, "appended");
     let body = if batch {
@@ -70,6 +84,41 @@ pub async fn ingest(
         json!(outcomes.first())
     };
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Creates the accounts `events` name that the tenant lacks, if the tenant creates
+/// them on first sight (`auto_create_accounts`), each audited as "Account created" by
+/// Vigil naming the key. `Ok(false)`: none was missing after all.
+async fn create_accounts(
+    store: &app::store::Store,
+    caller: &ApiCaller,
+    events: &[NewEvent],
+) -> Result<bool, AutoCreateError> {
+    let named: Vec<(usize, &str)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.account_id.as_deref().map(|a| (i, a)))
+        .collect();
+    let now = Utc::now().timestamp_millis();
+    let created = store
+        .create_named_accounts(&caller.tenant_id, &named, &caller.key_id, now)
+        .await?;
+    if created.is_empty() {
+        return Ok(false);
+    }
+    tracing::info!(count = created.len(), key = %caller.key_id, "accounts created on first sight");
+    let changes = created.iter().map(|a| {
+        let change = Change::account_created(a.as_str(), a.as_str(), Some(&caller.key_id));
+        (None, change)
+    });
+    store
+        .audit_all(&caller.tenant_id, &Who::vigil(), changes)
+        .await
+        .map_err(|e| match e {
+            AppendError::Store(e) => AutoCreateError::Store(e),
+            other => AutoCreateError::Store(app::store::StoreError::Conflict(other.to_string())),
+        })?;
+    Ok(true)
 }
 
 /// The body bytes decoding at once, across requests: two bodies at the 32 MiB limit.

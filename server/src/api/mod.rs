@@ -1,9 +1,11 @@
 //! The HTTP API, authenticated by ingest keys: append (`POST /api/v1/events`), pull
 //! (`GET /api/v1/events`), one record, export; checkpoints and proofs (proofs.rs);
-//! witnesses' cosignatures sent back (witnesses.rs). One error type (`ApiError`) answers
+//! witnesses' cosignatures sent back (witnesses.rs); the operator's provisioning API
+//! (admin/, operator tokens instead of ingest keys). One error type (`ApiError`) answers
 //! every failure; the extractors here reject with it, so no handler maps rejections by
 //! hand.
 
+pub mod admin;
 mod caller;
 mod error;
 pub mod export;
@@ -52,6 +54,7 @@ pub fn routes(body_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .split_for_parts();
     let router = router
+        .merge(admin::routes())
         .route("/api/docs", get(openapi::docs))
         .route("/api/docs/init.js", get(openapi::docs_init))
         .route("/api/docs/swagger-ui-bundle.js", get(openapi::docs_js))
