@@ -1,5 +1,6 @@
 //! The `vigil` command line.
 
+use crate::ops::logging::LogFormat;
 use app::merkle::note::{KeyKind, VerifierKey};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -23,6 +24,16 @@ pub struct Cli {
     /// read and insert: the owner runs `vigil migrate`).
     #[arg(long, global = true, env = "VIGIL_NO_MIGRATE")]
     pub no_migrate: bool,
+    /// The log's lines on standard error: `text`, or `json` (one object a line, with
+    /// the request's id on every line logged while serving it).
+    #[arg(
+        long,
+        global = true,
+        env = "VIGIL_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -32,6 +43,7 @@ pub struct Cli {
 pub struct Invocation {
     pub database_url: String,
     pub no_migrate: bool,
+    pub log_format: LogFormat,
     pub command: Command,
 }
 
@@ -55,6 +67,7 @@ impl Cli {
         Ok(Invocation {
             database_url: cli.database_url,
             no_migrate: cli.no_migrate,
+            log_format: cli.log_format,
             command,
         })
     }
@@ -166,6 +179,13 @@ pub enum Command {
         #[command(flatten)]
         signing: SigningArgs,
     },
+    /// Copy a live SQLite database, consistently, to a new file (never overwriting one);
+    /// the server may go on appending meanwhile. PostgreSQL: use pg_dump -Fc (README,
+    /// "Backups").
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {
         #[arg(long)]
@@ -251,6 +271,10 @@ pub struct ServeArgs {
     /// (`vigil verify-bundle` checks them); default: no archive.
     #[arg(long, env = "VIGIL_ARCHIVE_DIR")]
     pub archive: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of its own (keep it
+    /// on loopback or a private network: it needs no credentials); default: off.
+    #[arg(long, env = "VIGIL_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     #[command(flatten)]
     pub signing: SigningArgs,
 }

@@ -13,7 +13,8 @@
 //! (keys.rs), users and sessions (identity.rs); trust: the chain's `verify` (chain.rs)
 //! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
 //! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs);
-//! retention's policy and purge (retention.rs).
+//! retention's policy and purge (retention.rs); what an operator asks: reachability,
+//! sizes, the writer's queue, a backup (health.rs).
 
 mod append;
 pub mod audit;
@@ -22,6 +23,7 @@ mod check;
 pub mod checkpoints;
 mod dialect;
 mod head_prefix;
+mod health;
 mod identity;
 mod jobs;
 mod keys;
@@ -51,6 +53,7 @@ mod writer;
 pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
 pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
+pub use health::{FileSize, WriterQueue};
 pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
@@ -85,6 +88,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("write interrupted: {0}")]
     Interrupted(String),
+    /// The database did not answer (`Store::ping`).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -34,7 +34,12 @@ pub const MAX_BATCH: usize = 1000;
 
 pub fn routes(body_limit: usize) -> Router<AppState> {
     Router::new()
-        .route("/api/v1/events", get(pull::pull).post(ingest::ingest))
+        .route(
+            "/api/v1/events",
+            get(pull::pull).merge(post(ingest::ingest).layer(axum::middleware::from_fn(
+                crate::ops::metrics::ingest_requests,
+            ))),
+        )
         .route("/api/v1/events/{id}", get(pull::one))
         .route("/api/v1/export", get(export::api_export))
         .route("/api/v1/checkpoint", get(proofs::latest))
