@@ -66,7 +66,8 @@ pub struct Report {
     pub export_peak_rss_mb: f64,
     pub export_rss_growth_mb: f64,
     /// `/metrics` scraped after the HTTP phase (the figures an operator's Prometheus
-    /// would see then): ingest, the writer's groups and queue, the search lag, sizes.
+    /// would see then; the recorder starts with the HTTP phase, so the fill is not in
+    /// them): ingest, the writer's groups and queue, the search lag, sizes.
     pub metrics: Vec<String>,
     pub plans: Vec<(String, Vec<String>)>,
 }
@@ -240,7 +241,7 @@ async fn fill(
     while let Some(r) = in_flight.join_next().await {
         r??;
     }
-    progress.finish();
+    progress.finish(n as u64);
     let overall = n as f64 / started.elapsed().as_secs_f64();
     let last_tenth = tail.map_or(overall, |(at, from)| {
         (n - from) as f64 / at.elapsed().as_secs_f64()
@@ -357,11 +358,8 @@ pub async fn run(
     let queue = Arc::new(tokio::sync::Mutex::new(std::collections::VecDeque::from(
         bodies,
     )));
-    let progress = Arc::new(Progress::new(
-        "HTTP ingest",
-        queue.lock().await.len() as u64,
-        "batches",
-    ));
+    let progress_batches = queue.lock().await.len() as u64;
+    let progress = Arc::new(Progress::new("HTTP ingest", progress_batches, "batches"));
     let mut workers = Vec::new();
     for _ in 0..clients.max(1) {
         let (queue, client, base) = (queue.clone(), client.clone(), base.clone());
@@ -399,7 +397,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     report.search_caught_up_s = ingested.elapsed().as_secs_f64();
-    progress.finish();
+    progress.finish(progress_batches);
     let scraped = client.get(&metrics_url).send().await?.text().await?;
     report.metrics = scraped_lines(&scraped);
     report.indexer_http_us = indexer_us(&indexed, &store.indexer_stats());
@@ -721,7 +719,7 @@ fn metrics_block(r: &Report) -> String {
     let groups = value("vigil_writer_group_records_count");
     let mut out = format!(
         "\n/metrics after the HTTP phase: {batches:.0} batches accepted, {:.1} ms each on average \
-         (arrival to 201); {groups:.0} group commits (the fill's included), {:.0} records each\n\n```\n",
+         (arrival to 201); {groups:.0} group commits, {:.0} records each\n\n```\n",
         value("vigil_ingest_batch_seconds_sum") * 1000.0 / batches.max(1.0),
         value("vigil_writer_group_records_sum") / groups.max(1.0),
     );

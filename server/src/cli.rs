@@ -452,6 +452,34 @@ mod tests {
     }
 
     #[test]
+    fn operations_flags_parse() {
+        let cli = Cli::parse_args([
+            "vigil",
+            "--log-format",
+            "json",
+            "serve",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+        ])
+        .expect("parses");
+        assert_eq!(cli.log_format, LogFormat::Json);
+        let Command::Serve(args) = cli.command else {
+            panic!("serve");
+        };
+        assert_eq!(args.metrics_addr, Some(([127, 0, 0, 1], 9100).into()));
+        let cli = Cli::parse_args(["vigil", "backup", "--to", "copy.db", "--log-format", "text"]);
+        assert!(matches!(
+            cli.map(|c| (c.log_format, c.command)),
+            Ok((LogFormat::Text, Command::Backup { to })) if to == std::path::Path::new("copy.db")
+        ));
+        assert!(
+            Cli::parse_args(["vigil", "backup"]).is_err(),
+            "--to is required"
+        );
+        assert!(Cli::parse_args(["vigil", "--log-format", "xml", "serve"]).is_err());
+    }
+
+    #[test]
     fn a_witness_may_only_print_its_key() {
         let cli = Cli::parse_args(["vigil", "witness", "--dir", "w", "--print-key"]);
         assert!(matches!(

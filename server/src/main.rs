@@ -418,7 +418,7 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 let (report, _) = store
                     .verify_and_record_with(&t, VerifyBy::Cli, &|n| progress.set(n))
                     .await?;
-                progress.finish();
+                progress.finish(report.records);
                 match &report.failure {
                     None => {
                         let kept = report.retained_from.map_or_else(String::new, |from| {

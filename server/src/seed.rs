@@ -189,7 +189,7 @@ pub async fn seed(
         }
     }
     if let Some(p) = &progress {
-        p.finish();
+        p.finish(events as u64);
     }
     Ok(report)
 }

@@ -86,8 +86,7 @@ pub async fn backup(store: &Store, to: &Path) -> Result<Backup, BackupError> {
     })?;
     let _ = std::fs::remove_file(&partial);
     let bytes = placed?;
-    progress.set(bytes);
-    progress.finish();
+    progress.finish(bytes);
     Ok(Backup { bytes })
 }
 

@@ -23,8 +23,8 @@ pub struct Progress {
 
 enum How {
     Bar(ProgressBar),
-    /// When the last line was written.
-    Lines(Mutex<Instant>),
+    /// When the last line was written, and whether one was.
+    Lines(Mutex<(Instant, bool)>),
 }
 
 impl Progress {
@@ -34,8 +34,8 @@ impl Progress {
         let how = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             let template = match unit {
-                "bytes" => "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-                _ => "{msg} [{bar:30}] {human_pos}/{human_len} {per_sec} ({eta})",
+                "bytes" => "{msg} [{bar:30}] {bytes}/{total_bytes} ({elapsed}, {eta} left)",
+                _ => "{msg} [{bar:30}] {human_pos}/{human_len} ({elapsed}, {eta} left)",
             };
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style.progress_chars("=> "));
@@ -43,7 +43,7 @@ impl Progress {
             bar.set_message(label.clone());
             How::Bar(bar)
         } else {
-            How::Lines(Mutex::new(Instant::now()))
+            How::Lines(Mutex::new((Instant::now(), false)))
         };
         Progress {
             label,
@@ -71,20 +71,24 @@ impl Progress {
             How::Bar(bar) => bar.set_position(done),
             How::Lines(last) => {
                 let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-                if last.elapsed() >= LINE_EVERY {
-                    *last = Instant::now();
+                if last.0.elapsed() >= LINE_EVERY {
+                    *last = (Instant::now(), true);
                     eprintln!("{}", self.line(done));
                 }
             }
         }
     }
 
-    /// Done: the bar is cleared, or the last line written.
-    pub fn finish(&self) {
-        let done = self.done.load(Ordering::Relaxed);
+    /// Done, at `done` in all: the bar is cleared; after plain lines, a last one (a
+    /// command quicker than one line's interval writes none).
+    pub fn finish(&self, done: u64) {
         match &self.how {
             How::Bar(bar) => bar.finish_and_clear(),
-            How::Lines(_) => eprintln!("{}: done, {}", self.label, self.amount(done)),
+            How::Lines(last) => {
+                if last.lock().unwrap_or_else(|e| e.into_inner()).1 {
+                    eprintln!("{}: done, {}", self.label, self.amount(done));
+                }
+            }
         }
     }
 
@@ -120,7 +124,7 @@ mod tests {
             unit: "records",
             total: 200,
             done: AtomicU64::new(0),
-            how: How::Lines(Mutex::new(Instant::now())),
+            how: How::Lines(Mutex::new((Instant::now(), false))),
         };
         assert_eq!(p.line(50), "verify t1: 50 records of 200 records (25%)");
         assert_eq!(p.line(500), "verify t1: 500 records of 200 records (100%)");

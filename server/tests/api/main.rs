@@ -12,6 +12,7 @@ mod console_query;
 mod hostile;
 mod ingest;
 mod integrity;
+mod ops;
 mod proofs;
 mod pull;
 mod retention;
