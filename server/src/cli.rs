@@ -2,6 +2,8 @@
 
 use crate::ops::logging::LogFormat;
 use app::merkle::note::{KeyKind, VerifierKey};
+// A boolean variable reads as systemd's and shells' do: 1/0, true/false, yes/no, on/off.
+use clap::builder::BoolishValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 
@@ -22,7 +24,7 @@ pub struct Cli {
     pub database_url: String,
     /// Do not run the migrations at start (PostgreSQL, serving as a role that may only
     /// read and insert: the owner runs `vigil migrate`).
-    #[arg(long, global = true, env = "VIGIL_NO_MIGRATE")]
+    #[arg(long, global = true, env = "VIGIL_NO_MIGRATE", value_parser = BoolishValueParser::new())]
     pub no_migrate: bool,
     /// The log's lines on standard error: `text`, or `json` (one object a line, with
     /// the request's id on every line logged while serving it).
@@ -243,11 +245,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
     /// Mark the session cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto).
-    #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+    #[arg(long, env = "VIGIL_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
     pub secure_cookies: bool,
     /// Let control webhooks use plain http and reach loopback and private addresses
     /// (a control service on the same network; off: only public https).
-    #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE")]
+    #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE", value_parser = BoolishValueParser::new())]
     pub webhook_allow_private: bool,
     /// A witness's public key (`name+id+base64`, as `vigil witness` prints it): its
     /// cosignatures sent back are kept. Repeatable; the environment variable takes a
@@ -347,7 +349,7 @@ mod tests {
     #[test]
     fn a_bare_vigil_serves_with_its_environment() {
         // Only this test reads VIGIL_SECURE_COOKIES.
-        std::env::set_var("VIGIL_SECURE_COOKIES", "true");
+        std::env::set_var("VIGIL_SECURE_COOKIES", "1");
         let cli = Cli::parse_args(["vigil", "--database-url", "sqlite:x.db"]).expect("parses");
         std::env::remove_var("VIGIL_SECURE_COOKIES");
         assert_eq!(cli.database_url, "sqlite:x.db");

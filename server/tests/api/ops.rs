@@ -101,7 +101,8 @@ fn grew(before: &Samples, after: &Samples, series: &str, n: f64) {
 
 /// A scrape shows the records stored by kind, the duplicates, the requests refused by
 /// status, pulls and exports, a server function's latency by path, the writer, the
-/// database's size; and a path anyone may send makes no label of its own.
+/// database's size; a path anyone may send makes no label of its own, and the console's
+/// listener does not serve the metrics.
 async fn metrics_count_ingest_refusals_and_reads(b: Backend) {
     let app = spawn_app(b).await;
     let url = metrics_url(&app).await;
@@ -190,6 +191,10 @@ async fn metrics_count_ingest_refusals_and_reads(b: Backend) {
         "a histogram with buckets"
     );
     assert!(!text.contains("by_anyone"), "no label from a caller's path");
+    // Not on the console's listener: there it is a page that needs a session.
+    let public = app.api_get(None, "/metrics").await;
+    assert_ne!(public.status(), StatusCode::OK);
+    assert!(!public.text().await.expect("body").contains("vigil_ingest"));
     assert!(!text.contains("t1"), "no tenant in any label");
     assert_eq!(after["vigil_store_up"], 1.0);
     assert_eq!(after["vigil_writer_queue_requests"], 0.0);
