@@ -155,7 +155,7 @@ impl Store {
                     records += 1;
                     expected_seq += 1;
                     prev = row.hash;
-                    if records % PROGRESS_EVERY == 0 {
+                    if records.is_multiple_of(PROGRESS_EVERY) {
                         progress(records);
                     }
                 }
