@@ -37,6 +37,9 @@ async fn main() -> anyhow::Result<()> {
         } => return verify_bundle(&file, &key, checkpoint.as_deref()),
         other => other,
     };
+    if let Command::Backup { .. } = &command {
+        vigil::ops::backup::check_source(&database_url)?;
+    }
     let store = Store::open(&database_url, migrations)
         .await
         .with_context(|| format!("opening {database_url}"))?;

@@ -26,6 +26,8 @@ pub enum BackupError {
          `pg_dump -Fc -f FILE URL` (README, \"Backups\")"
     )]
     Postgres,
+    #[error("{0}: no such database to back up")]
+    Missing(PathBuf),
     #[error("copying the database: {0}")]
     Store(#[from] app::store::StoreError),
     #[error("{path}: {source}")]
@@ -40,6 +42,20 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// Before the store is opened (which would make a missing SQLite file, and back up an
+/// empty database): the database at `database_url` exists.
+pub fn check_source(database_url: &str) -> Result<(), BackupError> {
+    use std::str::FromStr;
+    let Ok(options) = sqlx::sqlite::SqliteConnectOptions::from_str(database_url) else {
+        return Ok(()); // PostgreSQL, or a URL the store will name as wrong
+    };
+    let path = options.get_filename();
+    if database_url.starts_with("sqlite:") && !path.exists() {
+        return Err(BackupError::Missing(path.to_path_buf()));
+    }
+    Ok(())
 }
 
 /// Copies `store`'s SQLite database to `to`, showing progress on standard error.

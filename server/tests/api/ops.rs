@@ -520,6 +520,18 @@ async fn a_backup_taken_during_ingest_is_a_verified_prefix(b: Backend) {
                 made,
                 "left as it was"
             );
+            let nothing = dir.0.join("nothing.db");
+            let missing = vec![
+                "--database-url".into(),
+                format!("sqlite:{}", nothing.display()),
+                "backup".into(),
+                "--to".into(),
+                dir.0.join("empty.db").display().to_string(),
+            ];
+            let out = run(vigil, missing).await;
+            assert!(!out.status.success(), "no database is made to back up");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("no such database"));
+            assert!(!nothing.exists() && !dir.0.join("empty.db").exists());
             let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
                 .expect("dir")
                 .filter_map(|e| e.ok())
