@@ -16,7 +16,8 @@
 //! invitations (invitations.rs); trust: the chain's `verify` (chain.rs)
 //! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
 //! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs);
-//! retention's policy and purge (retention.rs).
+//! retention's policy and purge (retention.rs); what an operator asks: reachability,
+//! sizes, the writer's queue, a backup (health.rs).
 
 mod append;
 pub mod audit;
@@ -25,6 +26,7 @@ mod check;
 pub mod checkpoints;
 mod dialect;
 mod head_prefix;
+mod health;
 mod identity;
 pub mod invitations;
 mod jobs;
@@ -59,6 +61,7 @@ mod writer;
 pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
 pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
+pub use health::{FileSize, WriterQueue};
 pub use identity::{NewUser, UserLogin};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use provision::{Listed, Page, ProvisionError};
@@ -98,6 +101,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("write interrupted: {0}")]
     Interrupted(String),
+    /// The database did not answer (`Store::ping`).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

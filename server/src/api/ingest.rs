@@ -76,6 +76,7 @@ pub async fn ingest(
         )),
         AppendError::Store(e) => ApiError::internal(e),
     })?;
+    crate::ops::metrics::ingested(&events, &outcomes);
     let stored = outcomes.iter().filter(|o| !o.duplicate).count();
     tracing::info!(stored, duplicates = outcomes.len() - stored, "appended");
     let body = if batch {

@@ -41,7 +41,10 @@ pub const MAX_BATCH: usize = 1000;
 pub fn routes(body_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let note_limit = axum::extract::DefaultBodyLimit::max(witnesses::MAX_NOTE);
     let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(pull::pull, ingest::ingest))
+        .routes(routes!(pull::pull))
+        .routes(routes!(ingest::ingest).layer(axum::middleware::from_fn(
+            crate::ops::metrics::ingest_requests,
+        )))
         .routes(routes!(pull::one))
         .routes(routes!(export::api_export))
         .routes(routes!(proofs::latest))

@@ -120,6 +120,7 @@ pub async fn pull(
     };
     let mut body = b"{\"events\":[".to_vec();
     json_rows(&mut body, &rows, true).map_err(ApiError::read_failed)?;
+    let pulled = rows.len();
     drop(rows);
     body.extend_from_slice(
         format!(
@@ -129,5 +130,6 @@ pub async fn pull(
         )
         .as_bytes(),
     );
+    crate::ops::metrics::pulled(pulled, body.len());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -215,6 +215,7 @@ const PATHS: &[(&str, Access)] = &[
     ("/pkg/", Access::Sessionless),
     ("/favicon.ico", Access::Sessionless),
     ("/healthz", Access::Sessionless),
+    ("/readyz", Access::Sessionless),
     ("/login", Access::SignedOutAllowed),
     ("/auth/", Access::SignedOutAllowed),
     ("/export", Access::SignedOutAllowed),

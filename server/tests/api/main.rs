@@ -15,6 +15,7 @@ mod init;
 mod integrity;
 mod openapi;
 mod operator;
+mod ops;
 mod proofs;
 mod pull;
 mod retention;

@@ -324,11 +324,21 @@ async fn start(
         Format::Bundle => ("application/x-ndjson", "bundle.jsonl"),
     };
     let disposition = format!("attachment; filename=\"{}.{ext}\"", export.name);
-    let rows =
-        |format| Body::from_stream(stream::stream(store.clone(), scope, export.query, format));
+    // Every chunk sent is counted as the export's throughput (`/metrics`).
+    let format = export.format.as_str();
+    let counted = move |chunk: &axum::body::Bytes| {
+        crate::ops::metrics::exported_bytes(format, chunk.len());
+    };
+    let rows = |rows| {
+        Body::from_stream(
+            stream::stream(store.clone(), scope, export.query, rows).inspect_ok(counted),
+        )
+    };
     let body = match (bundle, export.format) {
         (Some(plan), _) => Body::from_stream(
-            bundle::write::stream(store.clone(), plan).map_err(std::io::Error::other),
+            bundle::write::stream(store.clone(), plan)
+                .map_err(std::io::Error::other)
+                .inspect_ok(counted),
         ),
         (None, Format::Json) => rows(Rows::Json),
         (None, _) => rows(Rows::Csv),
