@@ -21,6 +21,7 @@ fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin" seed --events 500 >/dev/null
 key=$("$bin" key create --tenant acme 2>/dev/null)
+operator=$("$bin" operator-token create --name schemathesis 2>/dev/null)
 VIGIL_SIGNING_KEY="$work/signing.key" "$bin" serve --addr "127.0.0.1:$port" \
   --site-root target/site >"$work/serve.log" 2>&1 &
 server=$!
@@ -29,7 +30,11 @@ for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break
   sleep 0.2
 done
-"$st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
-  -H "Authorization: Bearer $key" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
-  --max-examples "$examples" --seed 1 --no-color
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
+spec="http://127.0.0.1:$port/api/v1/openapi.json"
+# Each credential on the operations it opens: the ingest key on the ingest API, the
+# operator token on the operator API (each is refused, 401, on the other's).
+"$st" run "$spec" -H "Authorization: Bearer $key" --exclude-path-regex '^/api/v1/admin/' \
+  --checks "$checks" --max-examples "$examples" --seed 1 --no-color
+"$st" run "$spec" -H "Authorization: Bearer $operator" --include-path-regex '^/api/v1/admin/' \
+  --checks "$checks" --max-examples "$examples" --seed 1 --no-color

@@ -54,10 +54,10 @@ pub fn routes(body_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi)
         .routes(routes!(proofs::consistency))
         .routes(routes!(witnesses::cosignature).layer(note_limit))
         .routes(routes!(witnesses::status))
+        .merge(admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .split_for_parts();
     let router = router
-        .merge(admin::routes())
         .route("/api/docs", get(openapi::docs))
         .route("/api/docs/init.js", get(openapi::docs_init))
         .route("/api/docs/swagger-ui-bundle.js", get(openapi::docs_js))

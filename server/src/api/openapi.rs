@@ -28,11 +28,14 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "records", description = "Append, pull, get and export records"),
         (name = "proofs", description = "Signed checkpoints, inclusion and consistency proofs"),
         (name = "witnesses", description = "Witnesses' cosignatures and their status"),
+        (name = "operator", description = "Provisioning for the platform's operator: tenants, \
+            accounts, users and roles, ingest keys, invitations. Authenticated by an operator \
+            token (`vigil operator-token create`), never an ingest key"),
     )
 )]
 pub struct ApiDoc;
 
-/// The ingest key, as a bearer token.
+/// The ingest key and the operator token, each as a bearer token.
 struct IngestKey;
 
 impl Modify for IngestKey {
@@ -40,6 +43,10 @@ impl Modify for IngestKey {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "ingest_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "operator_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }

@@ -21,7 +21,7 @@ fn account_json(a: &AccountRow) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     id: String,
@@ -30,6 +30,19 @@ pub struct NewAccount {
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/tenants/{tenant}/accounts", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = NewAccount,
+    responses(
+        (status = 201, description = "The account created", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+        (status = 409, description = "Already taken (the field is named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     op: OperatorCaller,
@@ -55,6 +68,17 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(account_json(&account))))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants/{tenant}/accounts", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    responses(
+        (status = 200, description = "The page: `accounts` and `next_after`", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     _op: OperatorCaller,

@@ -28,7 +28,7 @@ fn invitation_json(i: &Invitation) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     email: String,
@@ -40,6 +40,18 @@ pub struct NewInvite {
     expires_in_hours: Option<i64>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/tenants/{tenant}/invitations", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = NewInvite,
+    responses(
+        (status = 201, description = "The invitation, with its one-time token (shown once) created", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     op: OperatorCaller,
@@ -89,6 +101,17 @@ pub async fn create(
 }
 
 /// The tenant's invitations, oldest first (no tokens).
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants/{tenant}/invitations", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    responses(
+        (status = 200, description = "The page: `invitations` and `next_after`", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     _op: OperatorCaller,

@@ -24,7 +24,7 @@ fn key_json(k: &ApiKeyRow) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     /// Default: "ingest".
@@ -35,6 +35,18 @@ pub struct NewKey {
     account_id: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/tenants/{tenant}/keys", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "The key, with its plaintext (shown once) created", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     op: OperatorCaller,
@@ -92,6 +104,17 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants/{tenant}/keys", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    responses(
+        (status = 200, description = "The page: `keys` and `next_after`", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     _op: OperatorCaller,
@@ -118,6 +141,17 @@ pub async fn list(
 
 /// Revokes the key (at once: its next request is refused); revoking it again changes
 /// nothing and records nothing.
+#[utoipa::path(
+    delete, path = "/api/v1/admin/tenants/{tenant}/keys/{key}", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("key" = String, Path, description = "The key's id")),
+    responses(
+        (status = 200, description = "The key as revoked", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     op: OperatorCaller,

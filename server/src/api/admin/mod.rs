@@ -16,44 +16,23 @@ mod users;
 pub use caller::OperatorCaller;
 
 use crate::AppState;
-use axum::{
-    extract::DefaultBodyLimit,
-    routing::{delete, get},
-    Router,
-};
+use axum::extract::DefaultBodyLimit;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest body the provisioning API reads: its requests are a few fields each.
 pub const MAX_BODY: usize = 64 << 10;
 
-pub fn routes() -> Router<AppState> {
-    let tenant = "/api/v1/admin/tenants/{tenant}";
-    Router::new()
-        .route(
-            "/api/v1/admin/tenants",
-            get(tenants::list).post(tenants::create),
-        )
-        .route(tenant, get(tenants::get).patch(tenants::change))
-        .route(
-            &format!("{tenant}/accounts"),
-            get(accounts::list).post(accounts::create),
-        )
-        .route(
-            &format!("{tenant}/users"),
-            get(users::list).post(users::create),
-        )
-        .route(
-            &format!("{tenant}/users/{{user}}"),
-            get(users::get).patch(users::change),
-        )
-        .route(
-            &format!("{tenant}/keys"),
-            get(keys::list).post(keys::create),
-        )
-        .route(&format!("{tenant}/keys/{{key}}"), delete(keys::revoke))
-        .route(
-            &format!("{tenant}/invitations"),
-            get(invitations::list).post(invitations::create),
-        )
+/// The routes, each registered with its OpenAPI operation (see `api::openapi`).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(tenants::list, tenants::create))
+        .routes(routes!(tenants::get, tenants::change))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::change))
+        .routes(routes!(keys::list, keys::create))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(invitations::list, invitations::create))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 

@@ -21,7 +21,7 @@ pub fn tenant_json(t: &TenantRow) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
     id: String,
@@ -30,6 +30,17 @@ pub struct NewTenant {
     auto_create_accounts: bool,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/tenants", tag = "operator",
+    request_body = NewTenant,
+    responses(
+        (status = 201, description = "The tenant created", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 409, description = "Already taken (the field is named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     op: OperatorCaller,
@@ -50,6 +61,16 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(tenant_json(&tenant))))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants", tag = "operator",
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    responses(
+        (status = 200, description = "The page: `tenants` and `next_after`", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     _op: OperatorCaller,
@@ -66,6 +87,17 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants/{tenant}", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    responses(
+        (status = 200, description = "The tenant", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     _op: OperatorCaller,
@@ -81,7 +113,8 @@ pub async fn get(
     Ok(Json(tenant_json(&found)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = TenantChanges)]
 #[serde(deny_unknown_fields)]
 pub struct Changes {
     #[serde(default)]
@@ -90,6 +123,18 @@ pub struct Changes {
     auto_create_accounts: Option<bool>,
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/admin/tenants/{tenant}", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = Changes,
+    responses(
+        (status = 200, description = "The tenant as changed", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn change(
     State(state): State<AppState>,
     op: OperatorCaller,

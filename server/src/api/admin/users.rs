@@ -34,7 +34,7 @@ pub fn grant(role: Role, account_id: Option<&str>) -> Result<Grant, ApiError> {
     Ok(Grant::new(role, account)?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     email: String,
@@ -44,6 +44,19 @@ pub struct NewUser {
     password: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/tenants/{tenant}/users", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id")),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "The user created", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+        (status = 409, description = "Already taken (the field is named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn create(
     State(state): State<AppState>,
     op: OperatorCaller,
@@ -83,6 +96,17 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants/{tenant}/users", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    responses(
+        (status = 200, description = "The page: `users` and `next_after`", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn list(
     State(state): State<AppState>,
     _op: OperatorCaller,
@@ -105,6 +129,17 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/tenants/{tenant}/users/{user}", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("user" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn get(
     State(state): State<AppState>,
     _op: OperatorCaller,
@@ -120,7 +155,8 @@ pub async fn get(
     Ok(Json(user_json(&found)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = UserChanges)]
 #[serde(deny_unknown_fields)]
 pub struct Changes {
     #[serde(default)]
@@ -131,6 +167,18 @@ pub struct Changes {
     disabled: Option<bool>,
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/admin/tenants/{tenant}/users/{user}", tag = "operator",
+    params(("tenant" = String, Path, description = "The tenant's id"), ("user" = String, Path, description = "The user's id")),
+    request_body = Changes,
+    responses(
+        (status = 200, description = "The user as changed", body = Object),
+        (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked operator token", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such tenant (or user, key) (named)", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("operator_token" = []))
+)]
 pub async fn change(
     State(state): State<AppState>,
     op: OperatorCaller,
