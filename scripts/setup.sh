@@ -19,6 +19,8 @@ command -v python3 >/dev/null || missing+=(python3)
 # scripts/verify_bundle.py checks checkpoint signatures (Ed25519) with it.
 python3 -c 'import cryptography' 2>/dev/null || missing+=(python3-cryptography)
 if [ "$purpose" = test ]; then
+  # schemathesis runs in a virtual environment of its own (.tools/venv).
+  python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
   command -v chromium >/dev/null || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 fi
@@ -50,5 +52,12 @@ fi
 if [ ! -x end2end/node_modules/.bin/playwright ] || [ ! -x end2end/node_modules/.bin/wasm-opt ]; then
   say "npm ci in end2end/"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+# schemathesis (PyPI) fuzzes the HTTP API against its OpenAPI description.
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$purpose" = test ] && ! .tools/venv/bin/schemathesis --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  say "pip install schemathesis $SCHEMATHESIS_VERSION (into .tools/venv)"
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 say "tools ready"

@@ -35,6 +35,10 @@ cargo test -p app --locked
 cargo test -p app --features ssr --lib --locked
 cargo test -p server --locked
 
+step "schemathesis: the HTTP API against its OpenAPI description (SQLite, PostgreSQL)"
+VIGIL_TEST_PG_URL= scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/vigil"
+scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/vigil"
+
 step "release build (server + hydrate WASM)"
 cargo leptos build --release
 wasm=target/site/pkg/vigil.wasm

@@ -18,7 +18,7 @@ test('a tenant admin invites an account admin, who joins and sees only that acco
   await expect(page).toHaveURL(/\/members\?done=invited$/);
   await expect(page.locator('.notice')).toContainText('Invitation created.');
   const link = (await page.locator('[data-invite-link]').innerText()).trim();
-  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/invite\/inv_[\w-]+$/);
+  expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/invite\/vgi_[\w-]+$/);
   await expect(page.getByRole('region', { name: 'Pending invitations' })).toContainText(email);
   await page.screenshot({ path: 'screenshots/members.png', fullPage: true });
   // The link is shown once.

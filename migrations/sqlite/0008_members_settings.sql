@@ -7,28 +7,9 @@ DELETE FROM memberships WHERE rowid NOT IN (
     SELECT MIN(rowid) FROM memberships GROUP BY user_id, COALESCE(account_id, ''));
 CREATE UNIQUE INDEX memberships_user_account ON memberships (user_id, COALESCE(account_id, ''));
 
--- Invitations to the console: a one-time link `/invite/<token>` whose token is stored
--- only as its SHA-256 digest, valid until `expires_at`, used once (`accepted_at`) or
--- withdrawn (`revoked_at`). A tenant admin's invitation has no account; an account
--- admin's names one.
-CREATE TABLE invitations (
-    id              TEXT PRIMARY KEY,
-    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
-    email           TEXT NOT NULL,
-    role            TEXT NOT NULL CHECK (role IN ('tenant_admin', 'account_admin')),
-    account_id      TEXT REFERENCES accounts(id),
-    token_hash      TEXT NOT NULL UNIQUE,
-    -- Who invited: the inviter's email (or `vigil-cli`).
-    invited_by      TEXT NOT NULL,
-    created_at      INTEGER NOT NULL,
-    expires_at      INTEGER NOT NULL,
-    accepted_at     INTEGER,
-    -- The user the acceptance created.
-    accepted_user   TEXT REFERENCES users(id),
-    revoked_at      INTEGER,
-    CHECK ((role = 'tenant_admin') = (account_id IS NULL))
-);
-CREATE INDEX invitations_tenant ON invitations (tenant_id, created_at);
+-- Invitations (the table is 0007's, shared with the operator API): the Members page
+-- may also withdraw one before it is used.
+ALTER TABLE invitations ADD COLUMN revoked_at INTEGER;
 
 -- A tenant's own model prices (micro-USD per million tokens), each from an instant on:
 -- a record's cost is computed at ingest with the rate in effect at its occurred_at,

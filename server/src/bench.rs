@@ -3,6 +3,7 @@
 //! each console tab, Live polls, usage aggregation and export. Prints a table and JSON.
 
 use crate::config::{leptos_options, Config};
+use crate::ops::progress::Progress;
 use crate::seed::{self, DemoStream};
 use crate::AppState;
 use app::model::{
@@ -64,7 +65,33 @@ pub struct Report {
     pub export_rows_per_s: f64,
     pub export_peak_rss_mb: f64,
     pub export_rss_growth_mb: f64,
+    /// `/metrics` scraped after the HTTP phase (the figures an operator's Prometheus
+    /// would see then; the recorder starts with the HTTP phase, so the fill is not in
+    /// them): ingest, the writer's groups and queue, the search lag, sizes.
+    pub metrics: Vec<String>,
     pub plans: Vec<(String, Vec<String>)>,
+}
+
+/// The samples of `exposition` (Prometheus text) the bench report shows: not the
+/// histograms' buckets, only their count and sum.
+fn scraped_lines(exposition: &str) -> Vec<String> {
+    const SHOWN: &[&str] = &[
+        "vigil_ingest_requests_total",
+        "vigil_ingest_records_total",
+        "vigil_ingest_batch_seconds_sum",
+        "vigil_ingest_batch_seconds_count",
+        "vigil_writer_group_records_sum",
+        "vigil_writer_group_records_count",
+        "vigil_writer_group_seconds_sum",
+        "vigil_writer_queue_",
+        "vigil_search_lag_records",
+        "vigil_database_bytes",
+    ];
+    exposition
+        .lines()
+        .filter(|l| SHOWN.iter().any(|name| l.starts_with(name)))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The writer's time per record, by stage (from `Store::writer_stats`).
@@ -182,6 +209,7 @@ async fn fill(
     let mut pending: HashMap<&str, Vec<NewEvent>> = HashMap::new();
     let mut in_flight = tokio::task::JoinSet::new();
     let mut done = 0;
+    let progress = Progress::new("raw insert", n as u64, "records");
     while done < n {
         let (tenant, mut group) = gen.next_group();
         group.truncate(n - done);
@@ -205,9 +233,7 @@ async fn fill(
                 tail = Some((Instant::now(), done));
             }
         }
-        if done % 1_000_000 < 5 && done >= 1_000_000 {
-            eprintln!("  … {done} records");
-        }
+        progress.set(done as u64);
     }
     for (tenant, list) in pending {
         store.append(tenant, &WrittenBy::Vigil, &list).await?;
@@ -215,6 +241,7 @@ async fn fill(
     while let Some(r) = in_flight.join_next().await {
         r??;
     }
+    progress.finish(n as u64);
     let overall = n as f64 / started.elapsed().as_secs_f64();
     let last_tenth = tail.map_or(overall, |(at, from)| {
         (n - from) as f64 / at.elapsed().as_secs_f64()
@@ -285,6 +312,13 @@ pub async fn run(
     };
     tokio::spawn(crate::serve(listener, state));
     let base = format!("http://{addr}");
+    // Its metrics, as `--metrics-addr` serves them: scraped after the HTTP phase.
+    let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let metrics_url = format!("http://{}/metrics", metrics.local_addr()?);
+    tokio::spawn(crate::serve_router(
+        metrics,
+        crate::ops::metrics::router(store.clone(), crate::ops::metrics::install()?),
+    ));
     let client = reqwest::Client::new();
     let mut keys = HashMap::new();
     for t in seed::TENANTS {
@@ -324,9 +358,12 @@ pub async fn run(
     let queue = Arc::new(tokio::sync::Mutex::new(std::collections::VecDeque::from(
         bodies,
     )));
+    let progress_batches = queue.lock().await.len() as u64;
+    let progress = Arc::new(Progress::new("HTTP ingest", progress_batches, "batches"));
     let mut workers = Vec::new();
     for _ in 0..clients.max(1) {
         let (queue, client, base) = (queue.clone(), client.clone(), base.clone());
+        let progress = progress.clone();
         workers.push(tokio::spawn(async move {
             let mut ms = Vec::new();
             loop {
@@ -342,6 +379,7 @@ pub async fn run(
                     .await?;
                 anyhow::ensure!(r.status().is_success(), "ingest answered {}", r.status());
                 ms.push(t.elapsed().as_secs_f64() * 1000.0);
+                progress.add(1);
             }
             anyhow::Ok(ms)
         }));
@@ -359,6 +397,9 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     report.search_caught_up_s = ingested.elapsed().as_secs_f64();
+    progress.finish(progress_batches);
+    let scraped = client.get(&metrics_url).send().await?.text().await?;
+    report.metrics = scraped_lines(&scraped);
     report.indexer_http_us = indexer_us(&indexed, &store.indexer_stats());
     report.records = events + made;
     report.http_to_raw_ratio = report.http_ingest_per_s / report.raw_insert_per_s;
@@ -658,6 +699,35 @@ pub fn table(r: &Report) -> String {
         );
     }
     out += &reads_table(r);
+    out += &metrics_block(r);
+    out
+}
+
+/// The `/metrics` samples scraped after the HTTP phase, and what they say in short.
+fn metrics_block(r: &Report) -> String {
+    if r.metrics.is_empty() {
+        return String::new();
+    }
+    let value = |name: &str| -> f64 {
+        r.metrics
+            .iter()
+            .filter_map(|l| l.strip_prefix(name))
+            .filter_map(|rest| rest.trim().parse::<f64>().ok())
+            .sum()
+    };
+    let batches = value("vigil_ingest_batch_seconds_count");
+    let groups = value("vigil_writer_group_records_count");
+    let mut out = format!(
+        "\n/metrics after the HTTP phase: {batches:.0} batches accepted, {:.1} ms each on average \
+         (arrival to 201); {groups:.0} group commits, {:.0} records each\n\n```\n",
+        value("vigil_ingest_batch_seconds_sum") * 1000.0 / batches.max(1.0),
+        value("vigil_writer_group_records_sum") / groups.max(1.0),
+    );
+    for line in &r.metrics {
+        out += line;
+        out.push('\n');
+    }
+    out += "```\n";
     out
 }
 

@@ -1,6 +1,9 @@
 //! The `vigil` command line.
 
+use crate::ops::logging::LogFormat;
 use app::merkle::note::{KeyKind, VerifierKey};
+// A boolean variable reads as systemd's and shells' do: 1/0, true/false, yes/no, on/off.
+use clap::builder::BoolishValueParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 
@@ -21,8 +24,18 @@ pub struct Cli {
     pub database_url: String,
     /// Do not run the migrations at start (PostgreSQL, serving as a role that may only
     /// read and insert: the owner runs `vigil migrate`).
-    #[arg(long, global = true, env = "VIGIL_NO_MIGRATE")]
+    #[arg(long, global = true, env = "VIGIL_NO_MIGRATE", value_parser = BoolishValueParser::new())]
     pub no_migrate: bool,
+    /// The log's lines on standard error: `text`, or `json` (one object a line, with
+    /// the request's id on every line logged while serving it).
+    #[arg(
+        long,
+        global = true,
+        env = "VIGIL_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -32,6 +45,7 @@ pub struct Cli {
 pub struct Invocation {
     pub database_url: String,
     pub no_migrate: bool,
+    pub log_format: LogFormat,
     pub command: Command,
 }
 
@@ -55,6 +69,7 @@ impl Cli {
         Ok(Invocation {
             database_url: cli.database_url,
             no_migrate: cli.no_migrate,
+            log_format: cli.log_format,
             command,
         })
     }
@@ -74,6 +89,25 @@ pub enum Command {
         #[arg(long)]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Set up an empty database: its first tenant and that tenant's first admin
+    /// (audited in the tenant). The password comes from VIGIL_INIT_PASSWORD, else is
+    /// asked on the terminal (not echoed), else read as one line from standard input.
+    /// Refuses a database that holds any tenant.
+    Init {
+        #[arg(long)]
+        tenant_id: String,
+        #[arg(long)]
+        tenant_name: String,
+        /// The tenant admin's email: their sign-in.
+        #[arg(long)]
+        email: String,
+    },
+    /// Manage the operator tokens of the provisioning API (/api/v1/admin/).
+    #[command(subcommand)]
+    OperatorToken(OperatorTokenCommand),
+    /// Change a tenant's settings (audited).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
     /// Manage ingest API keys.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -166,6 +200,13 @@ pub enum Command {
         #[command(flatten)]
         signing: SigningArgs,
     },
+    /// Copy a live SQLite database, consistently, to a new file (never overwriting one);
+    /// the server may go on appending meanwhile. PostgreSQL: use pg_dump -Fc (README,
+    /// "Backups").
+    Backup {
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Walk each tenant's hash chain and report the first record that does not match.
     Verify {
         #[arg(long)]
@@ -223,11 +264,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
     /// Mark the session cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto).
-    #[arg(long, env = "VIGIL_SECURE_COOKIES")]
+    #[arg(long, env = "VIGIL_SECURE_COOKIES", value_parser = BoolishValueParser::new())]
     pub secure_cookies: bool,
     /// Let control webhooks use plain http and reach loopback and private addresses
     /// (a control service on the same network; off: only public https).
-    #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE")]
+    #[arg(long, env = "VIGIL_WEBHOOK_ALLOW_PRIVATE", value_parser = BoolishValueParser::new())]
     pub webhook_allow_private: bool,
     /// A witness's public key (`name+id+base64`, as `vigil witness` prints it): its
     /// cosignatures sent back are kept. Repeatable; the environment variable takes a
@@ -251,6 +292,10 @@ pub struct ServeArgs {
     /// (`vigil verify-bundle` checks them); default: no archive.
     #[arg(long, env = "VIGIL_ARCHIVE_DIR")]
     pub archive: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of its own (keep it
+    /// on loopback or a private network: it needs no credentials); default: off.
+    #[arg(long, env = "VIGIL_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     #[command(flatten)]
     pub signing: SigningArgs,
 }
@@ -299,6 +344,35 @@ pub enum KeyCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum OperatorTokenCommand {
+    /// Create a token; it is printed once and stored only as a SHA-256 digest.
+    Create {
+        /// Its name, in every record it writes (`operator:<name>`).
+        #[arg(long, default_value = "operator")]
+        name: String,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token (by id or prefix): its next request is refused.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TenantCommand {
+    /// Rename a tenant, or set whether ingest creates the accounts it names on first
+    /// sight (at most 1,000 per tenant); prints the tenant's settings.
+    Set {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// on or off (true/false, yes/no).
+        #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+        auto_create_accounts: Option<bool>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UserCommand {
     /// Create a console user (first-run bootstrap). The password is read from VIGIL_PASSWORD.
     Create {
@@ -323,7 +397,7 @@ mod tests {
     #[test]
     fn a_bare_vigil_serves_with_its_environment() {
         // Only this test reads VIGIL_SECURE_COOKIES.
-        std::env::set_var("VIGIL_SECURE_COOKIES", "true");
+        std::env::set_var("VIGIL_SECURE_COOKIES", "1");
         let cli = Cli::parse_args(["vigil", "--database-url", "sqlite:x.db"]).expect("parses");
         std::env::remove_var("VIGIL_SECURE_COOKIES");
         assert_eq!(cli.database_url, "sqlite:x.db");
@@ -425,6 +499,73 @@ mod tests {
         assert_eq!(args.verify_every, 0);
         let empty = empty.expect("an empty variable is no witnesses");
         assert_eq!(empty.witness_keys.iter().flatten().count(), 0);
+    }
+
+    #[test]
+    fn provisioning_commands_parse() {
+        let cli = Cli::parse_args([
+            "vigil",
+            "init",
+            "--tenant-id",
+            "acme",
+            "--tenant-name",
+            "Acme",
+            "--email",
+            "a@acme.example",
+        ])
+        .expect("parses");
+        assert!(matches!(cli.command, Command::Init { .. }));
+        let cli = Cli::parse_args(["vigil", "operator-token", "create", "--name", "ops"])
+            .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::OperatorToken(OperatorTokenCommand::Create { .. })
+        ));
+        let cli = Cli::parse_args([
+            "vigil",
+            "tenant",
+            "set",
+            "--tenant",
+            "acme",
+            "--auto-create-accounts",
+            "on",
+        ])
+        .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Tenant(TenantCommand::Set {
+                auto_create_accounts: Some(true),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn operations_flags_parse() {
+        let cli = Cli::parse_args([
+            "vigil",
+            "--log-format",
+            "json",
+            "serve",
+            "--metrics-addr",
+            "127.0.0.1:9100",
+        ])
+        .expect("parses");
+        assert_eq!(cli.log_format, LogFormat::Json);
+        let Command::Serve(args) = cli.command else {
+            panic!("serve");
+        };
+        assert_eq!(args.metrics_addr, Some(([127, 0, 0, 1], 9100).into()));
+        let cli = Cli::parse_args(["vigil", "backup", "--to", "copy.db", "--log-format", "text"]);
+        assert!(matches!(
+            cli.map(|c| (c.log_format, c.command)),
+            Ok((LogFormat::Text, Command::Backup { to })) if to == std::path::Path::new("copy.db")
+        ));
+        assert!(
+            Cli::parse_args(["vigil", "backup"]).is_err(),
+            "--to is required"
+        );
+        assert!(Cli::parse_args(["vigil", "--log-format", "xml", "serve"]).is_err());
     }
 
     #[test]

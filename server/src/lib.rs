@@ -9,10 +9,13 @@ pub mod cli;
 pub mod config;
 pub mod console_forms;
 pub mod fuzz;
+pub mod onboard;
+pub mod ops;
 pub mod retention;
 pub mod seed;
 pub mod server_fns;
 pub mod signing;
+pub mod startup;
 pub mod verifying;
 pub mod witness;
 
@@ -47,6 +50,9 @@ pub fn router(state: AppState) -> Router {
         witnesses: state.config.witnesses.clone().into(),
     };
     let options = state.leptos_options.clone();
+    let (api, description) = api::routes(state.config.body_limit);
+    // Written once: the description does not change while the server runs.
+    let description = Arc::new(api::openapi::to_json(&description));
     Router::new()
         .leptos_routes_with_context(
             &state,
@@ -58,13 +64,26 @@ pub fn router(state: AppState) -> Router {
             },
             move || app::shell(options.clone()),
         )
-        .merge(api::routes(state.config.body_limit))
+        .merge(api)
         .merge(console_forms::routes())
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let description = description.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        description.as_str().to_owned(),
+                    )
+                }
+            }),
+        )
         .route("/auth/login", post(auth::session::login))
         .route("/auth/logout", post(auth::session::logout))
         .route("/export", get(api::export::console_export))
         .route("/proof", get(api::proofs::console_inclusion))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(ops::health::healthz))
+        .route("/readyz", get(ops::health::readyz))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
         ))
@@ -72,7 +91,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::session::resolve_viewer,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            auth::first_run::FirstRun::new(state.store.clone()),
+            auth::first_run::notice,
+        ))
         .layer(axum::middleware::from_fn(server_fns::error_status))
+        .layer(axum::middleware::from_fn(ops::metrics::server_fn_latency))
         .layer(axum::middleware::from_fn(auth::csrf::same_origin_only))
         // Every request gets an id (kept when the caller sent one), on its log span and
         // echoed in the response, so a client's report can be found in the log.
@@ -94,10 +118,14 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until the listener fails or the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    serve_router(listener, router(state)).await
+}
+
+/// Serves `app` (with each request's peer address) until the listener fails or the
+/// process is asked to stop (SIGINT, SIGTERM), finishing the requests in flight.
+pub async fn serve_router(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(ops::shutdown_signal())
         .await
 }

@@ -4,27 +4,31 @@ use anyhow::Context;
 use app::model::{RetentionDays, Role, VerifyBy};
 use app::store::audit::{Change, Who};
 use app::store::{Migrations, NewUser, Store};
-use std::sync::Arc;
-use tracing_subscriber::EnvFilter;
 use vigil::{
     auth,
-    cli::{Cli, Command, KeyCommand, UserCommand, WitnessArgs},
-    config, retention, seed, signing, verifying,
+    cli::{Cli, Command, KeyCommand, TenantCommand, UserCommand, WitnessArgs},
+    onboard,
+    ops::progress::Progress,
+    retention, seed, signing,
     witness::Round,
-    AppState,
 };
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
     let cli = Cli::parse_args(std::env::args_os()).unwrap_or_else(|e| e.exit());
+    vigil::ops::logging::init(cli.log_format);
     let (database_url, command) = (cli.database_url, cli.command);
-    // These need no database: none is opened (or made) for them.
+    let migrations = if cli.no_migrate {
+        Migrations::Skip
+    } else {
+        Migrations::Run
+    };
+    // These need no database: none is opened (or made) for them. `serve` opens its own
+    // once it listens.
     let command = match command {
+        Command::Serve(args) => {
+            return vigil::startup::serve(args, &database_url, migrations).await;
+        }
         Command::Fuzz { inputs, seed } => return fuzz(inputs, seed),
         Command::Witness(args) => return witness(args).await,
         Command::VerifyBundle {
@@ -34,11 +38,9 @@ async fn main() -> anyhow::Result<()> {
         } => return verify_bundle(&file, &key, checkpoint.as_deref()),
         other => other,
     };
-    let migrations = if cli.no_migrate {
-        Migrations::Skip
-    } else {
-        Migrations::Run
-    };
+    if let Command::Backup { .. } = &command {
+        vigil::ops::backup::check_source(&database_url)?;
+    }
     let store = Store::open(&database_url, migrations)
         .await
         .with_context(|| format!("opening {database_url}"))?;
@@ -152,55 +154,38 @@ async fn witness(args: WitnessArgs) -> anyhow::Result<()> {
 async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
-        Command::Serve(args) => {
-            let defaults = config::Config::default();
-            let signer = Arc::new(signing::load_or_create(
-                &args.signing.signing_key,
-                &args.signing.origin,
-            )?);
-            tracing::info!(key = %signer.verifier_key(), "checkpoints are signed by");
-            signing::spawn(store.clone(), signer.clone(), args.signing.origin.clone());
-            let witnesses: Vec<_> = args.witness_keys.into_iter().flatten().collect();
-            for key in &witnesses {
-                tracing::info!(%key, "cosignatures are kept from witness");
+        Command::Init {
+            tenant_id,
+            tenant_name,
+            email,
+        } => {
+            // Refused before a password is asked for.
+            if let Some(held) = onboard::what_it_holds(store).await? {
+                anyhow::bail!(onboard::InitError::NotEmpty(held));
             }
-            let hours = u64::from(args.verify_every);
-            verifying::spawn(store.clone(), std::time::Duration::from_secs(hours * 3600));
-            if args.purge_every > 0 {
-                let hours = u64::from(args.purge_every);
-                retention::spawn(
-                    store.clone(),
-                    signer.clone(),
-                    args.signing.origin.clone(),
-                    std::time::Duration::from_secs(hours * 3600),
-                    args.archive.clone(),
-                );
-            }
-            let config = config::Config {
-                addr: args.addr,
-                secure_cookies: args.secure_cookies,
-                webhook: app::webhook::WebhookPolicy {
-                    allow_private: args.webhook_allow_private,
-                },
-                signer,
-                origin: args.signing.origin,
-                witnesses,
-                ..defaults
+            let request = onboard::InitRequest {
+                password: onboard::init_password(&email)?,
+                tenant_id,
+                tenant_name,
+                email,
             };
-            let site_root = args.site_root;
-            let listener = tokio::net::TcpListener::bind(config.addr)
-                .await
-                .with_context(|| format!("binding {}", config.addr))?;
-            let addr = listener.local_addr()?;
-            let state = AppState {
-                throttle: Default::default(),
-                leptos_options: config::leptos_options(addr, &site_root),
-                store: store.clone(),
-                config: Arc::new(config),
-            };
-            tracing::info!(%addr, backend = store.backend_name(), "Vigil listening on http://{addr}");
-            vigil::serve(listener, state).await?;
+            let made = onboard::init(store, &request).await?;
+            println!(
+                "created tenant {} and its tenant admin {} (user {}): sign in to the console",
+                made.tenant_id, made.email, made.user_id
+            );
+            println!(
+                "next: `vigil operator-token create --name ops` for the operator API, or \
+                 `vigil key create --tenant {}` for an ingest key (README, \"Getting started\")",
+                made.tenant_id
+            );
         }
+        Command::OperatorToken(command) => onboard::operator_token(store, command).await?,
+        Command::Tenant(TenantCommand::Set {
+            tenant,
+            name,
+            auto_create_accounts,
+        }) => onboard::tenant_set(store, &tenant, name, auto_create_accounts).await?,
         Command::Seed {
             events,
             seed: s,
@@ -329,8 +314,20 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
                 std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
             }
         }
-        // Run by `main` without opening a database.
-        Command::Fuzz { .. } | Command::VerifyBundle { .. } | Command::Witness(_) => {}
+        // Run by `main` without opening a database here.
+        Command::Serve(_)
+        | Command::Fuzz { .. }
+        | Command::VerifyBundle { .. }
+        | Command::Witness(_) => {}
+        Command::Backup { to } => {
+            let done = vigil::ops::backup::backup(store, &to).await?;
+            println!(
+                "backed up to {} ({:.1} MB); restore by stopping Vigil and copying it back \
+                 (the search file is rebuilt: README, \"Backups\")",
+                to.display(),
+                done.bytes as f64 / 1e6
+            );
+        }
         Command::Migrate { grant } => {
             println!("migrations applied");
             if let Some(role) = grant {
@@ -452,7 +449,12 @@ async fn run(command: Command, store: &Store, database_url: &str) -> anyhow::Res
             let mut failed = false;
             for t in tenants {
                 // Recorded, failure or not: the console shows the newest run.
-                let (report, _) = store.verify_and_record(&t, VerifyBy::Cli).await?;
+                let total = store.chain_position(&t).await?;
+                let progress = Progress::new(format!("verify {t}"), total.max(0) as u64, "records");
+                let (report, _) = store
+                    .verify_and_record_with(&t, VerifyBy::Cli, &|n| progress.set(n))
+                    .await?;
+                progress.finish(report.records);
                 match &report.failure {
                     None => {
                         let kept = report.retained_from.map_or_else(String::new, |from| {

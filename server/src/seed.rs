@@ -3,6 +3,7 @@
 
 use crate::api::record::cost_at;
 use crate::auth::password;
+use crate::ops::progress::Progress;
 use app::model::*;
 use app::store::{NewEvent, NewUser, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -173,6 +174,7 @@ pub async fn seed(
         stored: 0,
         duplicates: 0,
     };
+    let progress = (events > 0).then(|| Progress::new("seed", events as u64, "records"));
     for (tenant, mut list) in per_tenant {
         list.sort_by_key(|e| e.occurred_at);
         gen.inner.fix_balances(&mut list);
@@ -181,7 +183,13 @@ pub async fn seed(
             let dup = outcomes.iter().filter(|o| o.duplicate).count();
             report.duplicates += dup;
             report.stored += outcomes.len() - dup;
+            if let Some(p) = &progress {
+                p.add(chunk.len() as u64);
+            }
         }
+    }
+    if let Some(p) = &progress {
+        p.finish(events as u64);
     }
     Ok(report)
 }

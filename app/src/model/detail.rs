@@ -7,6 +7,7 @@ use super::{DlpResult, EventKind, JobStatus, Micros, Severity, ThreadSource, Thr
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AiInteraction {
     /// `chat.completion`, `skill.run`, `automation.execute`, …
@@ -26,6 +27,8 @@ pub struct AiInteraction {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// Only the server refuses unknown fields: the browser ignores `cost`, which it lacks.
 #[cfg_attr(feature = "ssr", serde(deny_unknown_fields))]
 pub struct Job {
     pub job_id: String,
@@ -42,8 +45,6 @@ pub struct Job {
     pub output_tokens: u64,
     /// USD; computed from the model's rate when the sender gives none and the record
     /// used tokens. Left out when absent, so a job without one is stored as before.
-    /// USD; computed from the model's rate when the sender gives none and the record
-    /// used tokens. Left out when absent, so a job without one is stored as before.
     #[cfg(feature = "ssr")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<Micros>,
@@ -58,6 +59,7 @@ pub struct Job {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TranscriptMessage {
     pub role: String,
@@ -65,6 +67,7 @@ pub struct TranscriptMessage {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Thread {
     pub thread_id: String,
@@ -97,6 +100,7 @@ impl Thread {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SystemEvent {
     /// `cron.fired`, `agent.evaluation`, `integration.disconnected`, …
@@ -109,6 +113,7 @@ pub struct SystemEvent {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdminAction {
     /// create, update, delete, assign, login, logout, invite, export, …
@@ -126,6 +131,7 @@ pub struct AdminAction {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreditUsage {
     pub ai_worker: String,
@@ -137,6 +143,7 @@ pub struct CreditUsage {
 
 /// The kind-specific part of a record, tagged by `kind`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventDetail {
     AiInteraction(AiInteraction),

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Time-ordered (UUIDv7 unless the sender chose its own).
     pub id: Uuid,
@@ -22,6 +23,7 @@ pub struct Event {
     pub user_agent: Option<String>,
     /// Who wrote it to Vigil (unlike `actor`, not the sender's to choose).
     pub written_by: WrittenBy,
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub metadata: serde_json::Map<String, serde_json::Value>,
     #[serde(flatten)]
     pub detail: EventDetail,
@@ -94,13 +96,16 @@ impl JobKey {
 }
 
 /// Who wrote a record to Vigil, from the credential it came with: stored as
-/// `api_key:<key id>`, `console:<user id>` or `vigil`, and written so in the API.
+/// `api_key:<key id>`, `console:<user id>`, `operator:<token id>` or `vigil`, and
+/// written so in the API.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum WrittenBy {
     /// An ingest key, by its id.
     ApiKey(String),
     /// A signed-in console user, by the user's id.
     Console(String),
+    /// An operator token of the provisioning API (`/api/v1/admin/`), by its id.
+    Operator(String),
     /// Vigil itself: its sign-in page, its command line.
     Vigil,
 }
@@ -110,6 +115,7 @@ impl WrittenBy {
         match text.split_once(':') {
             Some(("api_key", id)) if !id.is_empty() => Some(WrittenBy::ApiKey(id.to_owned())),
             Some(("console", id)) if !id.is_empty() => Some(WrittenBy::Console(id.to_owned())),
+            Some(("operator", id)) if !id.is_empty() => Some(WrittenBy::Operator(id.to_owned())),
             None if text == "vigil" => Some(WrittenBy::Vigil),
             _ => None,
         }
@@ -121,6 +127,7 @@ impl std::fmt::Display for WrittenBy {
         match self {
             WrittenBy::ApiKey(id) => write!(f, "api_key:{id}"),
             WrittenBy::Console(id) => write!(f, "console:{id}"),
+            WrittenBy::Operator(id) => write!(f, "operator:{id}"),
             WrittenBy::Vigil => f.write_str("vigil"),
         }
     }
@@ -149,11 +156,12 @@ mod tests {
         for w in [
             WrittenBy::ApiKey("k_1".into()),
             WrittenBy::Console("u:1".into()),
+            WrittenBy::Operator("op_1".into()),
             WrittenBy::Vigil,
         ] {
             assert_eq!(WrittenBy::parse(&w.to_string()), Some(w));
         }
-        for bad in ["", "api_key:", "console", "vigil:x", "key:k_1"] {
+        for bad in ["", "api_key:", "console", "operator:", "vigil:x", "key:k_1"] {
             assert_eq!(WrittenBy::parse(bad), None, "{bad}");
         }
     }

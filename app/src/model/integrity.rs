@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A checkpoint as Vigil signed and stored it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignedCheckpoint {
     pub size: u64,
     /// The signed note: the checkpoint's body, a blank line, its signature line.
@@ -17,6 +18,7 @@ pub struct SignedCheckpoint {
 /// The last checkpoint of the tenant's tree one witness cosigned. `size` and the
 /// times are `None` for a registered witness that has not sent a cosignature yet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WitnessStatus {
     /// The witness key's name.
     pub witness: String,

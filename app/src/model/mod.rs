@@ -6,6 +6,8 @@ mod enums;
 mod event;
 mod money;
 mod number;
+#[cfg(feature = "ssr")]
+mod schema;
 pub use number::count;
 
 pub use detail::{
@@ -25,6 +27,8 @@ pub use admin::{AccountInfo, ApiKeyInfo, NewKeyShown, UsageReport, UsageRow};
 mod filter;
 mod integrity;
 pub use integrity::{IntegrityReport, SignedCheckpoint, VerifyBy, VerifyRun, WitnessStatus};
+mod provisioning;
+pub use provisioning::{AccountId, DisplayName, Email, Refused, TenantId};
 mod retention;
 pub use retention::{RetentionDays, RetentionStatus};
 pub mod when;

@@ -262,7 +262,7 @@ fn invitations_table(list: Vec<Invitation>, now: DateTime<Utc>) -> AnyView {
                             <td>{i.email.clone()}</td>
                             <td>{i.grant.describe()}</td>
                             <td>{i.invited_by.clone()}</td>
-                            <td class="time">{format!("{} UTC", when::date_minutes(&i.expires_at))}</td>
+                            <td class="time">{format!("{} UTC", when::date_minutes(&i.expires()))}</td>
                             <td>{state.as_str()}</td>
                             <td>{revoke}</td>
                         </tr>

@@ -27,7 +27,7 @@ pub struct NewEvent {
 }
 
 /// Where an appended record landed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AppendOutcome {
     pub id: Uuid,
     pub seq: i64,
@@ -166,8 +166,17 @@ impl GroupCommit {
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(p);
     }
 
-    /// Adds one group commit's timings to the writer's (see `WriterStats`).
+    /// Requests and records waiting for the writer.
+    pub(super) fn queued(&self) -> (usize, usize) {
+        let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        (queue.len(), queue.iter().map(|p| p.rows.len()).sum())
+    }
+
+    /// Adds one group commit's timings to the writer's (see `WriterStats`), and its
+    /// size and time to the metrics (`vigil --metrics-addr`).
     pub(super) fn record(&self, group: &WriterStats) {
+        metrics::histogram!("vigil_writer_group_records").record(group.rows as f64);
+        metrics::histogram!("vigil_writer_group_seconds").record(group.total.as_secs_f64());
         self.stats
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -90,6 +90,28 @@ impl Who {
         }
     }
 
+    /// An operator token of the provisioning API (`/api/v1/admin/`), from `origin`:
+    /// actor `operator:<token name>`, written by `operator:<token id>`.
+    pub fn operator(token_id: &str, token_name: &str, origin: Origin) -> Who {
+        Who {
+            actor: format!("operator:{token_name}"),
+            actor_type: ActorType::ApiKey,
+            ip: origin.ip,
+            user_agent: origin.user_agent,
+            written_by: WrittenBy::Operator(token_id.to_owned()),
+        }
+    }
+
+    /// The same without the address and user agent: for records an account's admins
+    /// read (as a tenant admin's, see `viewer_in`).
+    pub fn without_origin(self) -> Who {
+        Who {
+            ip: None,
+            user_agent: None,
+            ..self
+        }
+    }
+
     /// The command line on the server itself.
     pub fn cli() -> Who {
         Who {
@@ -129,6 +151,73 @@ impl Change<'static> {
 }
 
 impl Change<'static> {
+    /// "Tenant created": by `vigil init` or the operator API.
+    pub fn tenant_created(tenant: &super::TenantRow) -> Self {
+        Change {
+            action: "create",
+            resource_type: "tenant",
+            resource_id: Some(tenant.id.clone()),
+            event_name: "Tenant created",
+            old_value: None,
+            new_value: Some(serde_json::json!({
+                "id": tenant.id,
+                "name": tenant.name,
+                "auto_create_accounts": tenant.auto_create_accounts,
+            })),
+        }
+    }
+
+    /// "Tenant settings changed": its name or `auto_create_accounts`, by the operator
+    /// API or `vigil tenant set`.
+    pub fn tenant_changed(before: &super::TenantRow, after: &super::TenantRow) -> Self {
+        let settings = |t: &super::TenantRow| serde_json::json!({"name": t.name, "auto_create_accounts": t.auto_create_accounts});
+        Change {
+            action: "update",
+            resource_type: "tenant",
+            resource_id: Some(after.id.clone()),
+            event_name: "Tenant settings changed",
+            old_value: Some(settings(before)),
+            new_value: Some(settings(after)),
+        }
+    }
+
+    /// "Account created": by the operator API, or by ingest naming it (`caused_by`: the
+    /// id of the key whose record named it first).
+    pub fn account_created(id: &str, name: &str, caused_by: Option<&str>) -> Self {
+        let mut value = serde_json::json!({"id": id, "name": name});
+        if let Some(key_id) = caused_by {
+            value["auto_created"] = serde_json::json!(true);
+            value["api_key_id"] = serde_json::json!(key_id);
+        }
+        Change {
+            action: "create",
+            resource_type: "account",
+            resource_id: Some(id.to_owned()),
+            event_name: "Account created",
+            old_value: None,
+            new_value: Some(value),
+        }
+    }
+
+    /// "User created", with their role: by `vigil init`, `vigil user create` or the
+    /// operator API.
+    pub fn user_created(user_id: &str, email: &str, grant: &super::Grant) -> Self {
+        Change {
+            action: "create",
+            resource_type: "user",
+            resource_id: Some(user_id.to_owned()),
+            event_name: "User created",
+            old_value: None,
+            new_value: Some(serde_json::json!({
+                "email": email,
+                "role": grant.role.as_str(),
+                "account_id": grant.account_id,
+            })),
+        }
+    }
+}
+
+impl Change<'static> {
     /// A tenant's retention policy changed (`None`: forever), from the console or the
     /// command line alike.
     pub fn retention_set(before: Option<RetentionDays>, after: Option<RetentionDays>) -> Self {
@@ -145,50 +234,9 @@ impl Change<'static> {
     }
 }
 
-impl Store {
-    /// Appends one admin action; callers fail the action when this fails, so nothing
-    /// audited goes unrecorded.
-    pub async fn audit(
-        &self,
-        tenant_id: &str,
-        account_id: Option<String>,
-        who: &Who,
-        change: Change<'_>,
-    ) -> Result<uuid::Uuid, AppendError> {
-        let event = admin_event(chrono::Utc::now(), account_id, who, change);
-        let id = event.id;
-        self.append(tenant_id, &who.written_by, &[event])
-            .await
-            .map(|_| id)
-    }
-
-    /// Appends several admin actions by one actor in one scope, in order, in one
-    /// append (all or none): the steps of one act, such as accepting an invitation.
-    pub async fn audit_all(
-        &self,
-        tenant_id: &str,
-        account_id: Option<String>,
-        who: &Who,
-        changes: Vec<Change<'_>>,
-    ) -> Result<(), AppendError> {
-        let now = chrono::Utc::now();
-        let events: Vec<NewEvent> = changes
-            .into_iter()
-            .map(|change| admin_event(now, account_id.clone(), who, change))
-            .collect();
-        self.append(tenant_id, &who.written_by, &events)
-            .await
-            .map(drop)
-    }
-}
-
-/// The record of one admin action at `now`.
-fn admin_event(
-    now: chrono::DateTime<chrono::Utc>,
-    account_id: Option<String>,
-    who: &Who,
-    change: Change<'_>,
-) -> NewEvent {
+/// One admin action as a record of `account_id` (`None`: tenant-level).
+fn admin_record(account_id: Option<String>, who: &Who, change: Change<'_>) -> NewEvent {
+    let now = chrono::Utc::now();
     NewEvent {
         id: new_id(now),
         account_id,
@@ -206,5 +254,42 @@ fn admin_event(
             old_value: change.old_value,
             new_value: change.new_value,
         }),
+    }
+}
+
+impl Store {
+    /// Appends one admin action; callers fail the action when this fails, so nothing
+    /// audited goes unrecorded.
+    pub async fn audit(
+        &self,
+        tenant_id: &str,
+        account_id: Option<String>,
+        who: &Who,
+        change: Change<'_>,
+    ) -> Result<uuid::Uuid, AppendError> {
+        let event = admin_record(account_id, who, change);
+        let id = event.id;
+        self.append(tenant_id, &who.written_by, &[event])
+            .await
+            .map(|_| id)
+    }
+
+    /// Appends several admin actions by one actor in one append (all or none).
+    pub async fn audit_all<'a>(
+        &self,
+        tenant_id: &str,
+        who: &Who,
+        changes: impl IntoIterator<Item = (Option<String>, Change<'a>)>,
+    ) -> Result<(), AppendError> {
+        let events: Vec<NewEvent> = changes
+            .into_iter()
+            .map(|(account, change)| admin_record(account, who, change))
+            .collect();
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.append(tenant_id, &who.written_by, &events)
+            .await
+            .map(drop)
     }
 }

@@ -41,6 +41,9 @@ const LEAF_BATCH: usize = 4096;
 const LEAF_TILES: &str = "SELECT idx, hashes FROM merkle_tiles \
     WHERE tenant_id = $1 AND level = 0 AND idx <= $2 ORDER BY idx";
 
+/// Records between two calls of `verify_with`'s progress.
+const PROGRESS_EVERY: u64 = 8192;
+
 impl Store {
     pub async fn tenant_ids(&self) -> StoreResult<Vec<String>> {
         Ok(with_read!(self, |pool| {
@@ -53,8 +56,18 @@ impl Store {
     /// Streams the chain in order (flat memory) and stops at the first mismatch. After
     /// a retention cut the walk starts at the first kept record; the purged records'
     /// leaves come from the stored tiles.
-    #[tracing::instrument(skip(self))]
     pub async fn verify(&self, tenant_id: &str) -> StoreResult<VerifyReport> {
+        self.verify_with(tenant_id, &|_| {}).await
+    }
+
+    /// [`Store::verify`], telling `progress` how many records it has walked every few
+    /// thousand (`vigil verify`'s progress bar).
+    #[tracing::instrument(skip(self, progress))]
+    pub async fn verify_with(
+        &self,
+        tenant_id: &str,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> StoreResult<VerifyReport> {
         let sql = format!("SELECT {COLUMNS} FROM events WHERE tenant_id = $1 ORDER BY seq");
         let (mut expected_seq, mut prev) = (1_i64, GENESIS.to_owned());
         let mut records = 0_u64;
@@ -142,6 +155,9 @@ impl Store {
                     records += 1;
                     expected_seq += 1;
                     prev = row.hash;
+                    if records.is_multiple_of(PROGRESS_EVERY) {
+                        progress(records);
+                    }
                 }
             }
             tx.rollback().await?;

@@ -154,6 +154,40 @@ impl Store {
             .collect())
     }
 
+    /// One page of the tenant's keys, in id (so creation) order.
+    pub async fn api_keys_page(
+        &self,
+        tenant_id: &str,
+        page: &super::Page,
+    ) -> StoreResult<super::Listed<ApiKeyRow>> {
+        let rows: Vec<ApiKeyRow> = with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, prefix, name, tenant_id, account_id, created_at, revoked_at FROM api_keys \
+                 WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(tenant_id)
+            .bind(page.after())
+            .bind(page.fetch())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(page.cut(rows, |k| &k.id))
+    }
+
+    /// The tenant's key with this id.
+    pub async fn api_key_in(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ApiKeyRow>> {
+        Ok(with_read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, prefix, name, tenant_id, account_id, created_at, revoked_at FROM api_keys \
+                 WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(tenant_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// The keys `scope` reaches, as the console lists them.
     pub async fn api_keys_in(&self, scope: &Scope) -> StoreResult<Vec<ApiKeyInfo>> {
         let rows = self

@@ -10,11 +10,15 @@
 //! holds PostgreSQL's planner settings, narrow.rs what a search narrows a page by);
 //! reads (read.rs); appends (append.rs queues them, writer.rs commits a group in steps
 //! on tx.rs's transaction, check.rs and rollup.rs are two of them); ingest keys
-//! (keys.rs), users and sessions (identity.rs); trust: the chain's `verify` (chain.rs)
+//! (keys.rs), users and sessions (identity.rs); provisioning by the operator
+//! (provision.rs shares its error and pages): operator tokens (operators.rs), tenants
+//! and accounts, and accounts ingest creates (tenants.rs), users' roles (users.rs),
+//! invitations (invitations.rs); trust: the chain's `verify` (chain.rs)
 //! and its recorded runs (verify_runs.rs), the Merkle tree (tree.rs), signed
 //! checkpoints (checkpoints.rs) and witnesses' cosignatures of them (witnesses.rs);
 //! retention's policy and purge (retention.rs); the console's members and invitations
-//! (members.rs, invitations.rs), model rates (rates.rs) and settings (settings.rs).
+//! (members.rs, invitations.rs), model rates (rates.rs) and settings (settings.rs);
+//! what an operator asks: reachability, sizes, the writer's queue, a backup (health.rs).
 
 mod append;
 pub mod audit;
@@ -23,14 +27,17 @@ mod check;
 pub mod checkpoints;
 mod dialect;
 mod head_prefix;
+mod health;
 mod identity;
-mod invitations;
+pub mod invitations;
 mod jobs;
 mod keys;
 mod members;
 mod narrow;
+pub mod operators;
 mod planner;
 mod provenance;
+mod provision;
 mod query;
 mod rates;
 mod read;
@@ -45,9 +52,11 @@ pub mod secret;
 mod settings;
 pub use settings::{ControlWebhook, TenantSettings};
 mod sql;
+mod tenants;
 mod tree;
 mod tx;
 mod usage;
+mod users;
 mod verify_runs;
 pub mod witnesses;
 mod writer;
@@ -55,19 +64,23 @@ mod writer;
 pub use append::{AppendError, AppendOutcome, NewEvent, WriterStats};
 pub use chain::{VerifyFailure, VerifyReport};
 pub use dialect::Dialect;
+pub use health::{FileSize, WriterQueue};
 pub use identity::{NewUser, UserLogin};
-pub use invitations::{
-    AcceptError, CreatedInvitation, Invitation, NewInvitation, INVITATION_LIFETIME_MS,
-};
+pub use invitations::{CreatedInvitation, Invitation, InvitationError, NewInvitation};
 pub use keys::{ApiKeyRecord, ApiKeyRow, CreatedKey, KeyError};
 pub use members::{Member, MemberUser};
+pub use provision::{Listed, Page, ProvisionError};
 pub use query::{Cursor, EventQuery, Order, RecordRef};
 pub use rates::{ModelRate, RateError, TenantRate, MAX_TENANT_RATES};
 pub use retention::PurgeRange;
 pub use row::{EventRow, ExportRow, GENESIS};
 pub use row::{DECODED_PAGE_BYTES, PAGE_BYTES};
 pub use search_file::{database_files, IndexerStats};
+pub use tenants::{
+    AccountRow, AutoCreateError, TenantChange, TenantRow, MAX_AUTO_CREATED_ACCOUNTS,
+};
 pub use tree::{Prover, TreeError};
+pub use users::{Grant, NewMember, UserRow};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
@@ -94,6 +107,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("write interrupted: {0}")]
     Interrupted(String),
+    /// The database did not answer (`Store::ping`).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

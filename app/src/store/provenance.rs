@@ -1,4 +1,5 @@
-//! Who wrote a record to Vigil, in words: the key's name, the user's email, or Vigil.
+//! Who wrote a record to Vigil, in words: the key's name, the user's email, the
+//! operator token's name, or Vigil.
 
 use super::{with_read, Store, StoreResult};
 use crate::model::{Scope, WrittenBy};
@@ -38,6 +39,14 @@ impl Store {
                 match email {
                     Some(email) => format!("{email}, signed in to the console"),
                     None => format!("console user {user_id} (not on record)"),
+                }
+            }
+            WrittenBy::Operator(id) => {
+                match self.operator_token_label(id).await? {
+                    Some((name, prefix)) => {
+                        format!("operator token “{name}” (vgo_{prefix}_…), through the provisioning API")
+                    }
+                    None => format!("operator token {id} (not on record)"),
                 }
             }
             WrittenBy::Vigil => "Vigil itself (its sign-in page, command line or demo seed)".into(),

@@ -4,8 +4,9 @@
 use super::{Backend, Store, StoreError, StoreResult};
 
 /// What the serving role needs on PostgreSQL: read everything; insert, and update only
-/// the tables Vigil keeps up to date (never `events`); delete sessions, roles and a
-/// tenant's model rates (the console's), and for the scheduled retention purge, records (which `events`' trigger allows only at or below
+/// the tables Vigil keeps up to date (never `events`); delete sessions, a user's
+/// memberships (when a role is replaced or removed) and a tenant's model rates (the
+/// console's), and for the scheduled retention purge, records (which `events`' trigger allows only at or below
 /// a retention cut, itself checked by its own trigger) and the Jobs tab's heads of them.
 const SERVING_GRANTS: &[&str] = &[
     "GRANT USAGE ON SCHEMA public TO {role}",
@@ -16,11 +17,14 @@ const SERVING_GRANTS: &[&str] = &[
     "GRANT UPDATE ON chain_heads, job_heads, usage_hourly, usage_daily, api_keys, users, \
      tenant_settings, merkle_tiles TO {role}",
     "GRANT INSERT ON witness_cosignatures, verify_runs TO {role}",
-    "GRANT DELETE ON sessions, events, job_heads TO {role}",
-    // The console's Members and Settings pages: invitations are used or withdrawn,
-    // roles change or go, a tenant's model rates are set and removed.
-    "GRANT INSERT, UPDATE ON invitations TO {role}",
-    "GRANT UPDATE, DELETE ON memberships TO {role}",
+    // Provisioning: operator tokens and invitations are made and marked used or revoked;
+    // a tenant renamed; a user's roles replaced.
+    "GRANT INSERT, UPDATE ON operator_tokens, invitations TO {role}",
+    "GRANT UPDATE ON tenants TO {role}",
+    "GRANT DELETE ON sessions, events, job_heads, memberships TO {role}",
+    // The console's Members and Settings pages: invitations are withdrawn (above), a
+    // role changed in place, a tenant's model rates set and removed.
+    "GRANT UPDATE ON memberships TO {role}",
     "GRANT INSERT, UPDATE, DELETE ON tenant_model_rates TO {role}",
 ];
 

@@ -92,7 +92,7 @@ pub(crate) fn path_for(database: &std::path::Path) -> std::path::PathBuf {
 }
 
 /// `file` with `suffix` appended to its name, as SQLite names a database's companions.
-fn suffixed(file: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+pub(super) fn suffixed(file: &std::path::Path, suffix: &str) -> std::path::PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(suffix);
     name.into()

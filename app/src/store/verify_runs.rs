@@ -26,8 +26,19 @@ impl Store {
         tenant_id: &str,
         by: VerifyBy,
     ) -> StoreResult<(VerifyReport, VerifyRun)> {
+        self.verify_and_record_with(tenant_id, by, &|_| {}).await
+    }
+
+    /// [`Store::verify_and_record`], telling `progress` how many records it has walked
+    /// (see [`Store::verify_with`]).
+    pub async fn verify_and_record_with(
+        &self,
+        tenant_id: &str,
+        by: VerifyBy,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> StoreResult<(VerifyReport, VerifyRun)> {
         let ran_at = Utc::now();
-        let report = self.verify(tenant_id).await?;
+        let report = self.verify_with(tenant_id, progress).await?;
         let run = self.record_verify(&report, by, ran_at).await?;
         Ok((report, run))
     }

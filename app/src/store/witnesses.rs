@@ -30,7 +30,7 @@ pub enum CosignatureError {
 }
 
 /// One cosignature as accepted.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Cosignature {
     pub witness: String,
     /// The key id, 8 hex digits.

@@ -1,6 +1,7 @@
 //! HTTP errors of the API: one enum, mapped to status and JSON body in one place.
 
 use super::record::FieldError;
+use app::store::ProvisionError;
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -14,11 +15,17 @@ pub enum ApiError {
     Invalid(#[from] FieldError),
     #[error("missing, unknown or deactivated API key")]
     Unauthorized,
+    /// The provisioning API (`/api/v1/admin/`) without a live operator token.
+    #[error("missing, unknown or revoked operator token")]
+    OperatorUnauthorized,
     /// The console's own endpoints (the export download) without a session.
     #[error("not signed in: sign in to the console first")]
     SignedOut,
     #[error("no such record")]
     NotFound,
+    /// The provisioning API: what the path names does not exist (`tenant`, `user`, …).
+    #[error("no such {0}")]
+    NoSuch(&'static str),
     #[error("request body larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("{field}: {message}")]
@@ -41,6 +48,22 @@ impl ApiError {
     }
 }
 
+/// The provisioning store's refusals, as the operator API answers them.
+impl From<ProvisionError> for ApiError {
+    fn from(e: ProvisionError) -> Self {
+        match e {
+            ProvisionError::Taken { field, what } => ApiError::Conflict {
+                field: field.into(),
+                message: format!("{what} exists already"),
+            },
+            ProvisionError::NoTenant => ApiError::NoSuch("tenant"),
+            ProvisionError::NotFound(what) => ApiError::NoSuch(what),
+            ProvisionError::Invalid { field, message } => FieldError::new(field, message).into(),
+            ProvisionError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match &self {
@@ -48,11 +71,11 @@ impl IntoResponse for ApiError {
                 StatusCode::BAD_REQUEST,
                 json!({"error": "invalid_request", "field": f.field, "message": f.message}),
             ),
-            ApiError::Unauthorized | ApiError::SignedOut => (
+            ApiError::Unauthorized | ApiError::OperatorUnauthorized | ApiError::SignedOut => (
                 StatusCode::UNAUTHORIZED,
                 json!({"error": "unauthorized", "message": self.to_string()}),
             ),
-            ApiError::NotFound => (
+            ApiError::NotFound | ApiError::NoSuch(_) => (
                 StatusCode::NOT_FOUND,
                 json!({"error": "not_found", "message": self.to_string()}),
             ),

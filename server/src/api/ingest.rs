@@ -4,12 +4,26 @@ use super::record::{field_path, parse_record, FieldError, WriterScope};
 use super::{ApiCaller, ApiError, Body, MAX_BATCH};
 use crate::AppState;
 use app::model::WrittenBy;
-use app::store::{AppendError, ModelRate, NewEvent};
+use app::store::audit::{Change, Who};
+use app::store::{AppendError, AutoCreateError, ModelRate, NewEvent};
 use axum::{extract::State, http::StatusCode, Json};
 use chrono::Utc;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
+#[utoipa::path(
+    post, path = "/api/v1/events", tag = "records",
+    request_body(content = crate::api::openapi::IngestBody, description = "One record, or a batch of up to 1,000 stored all or nothing",
+        example = json!({"kind": "ai_interaction", "account_id": "acme-prod", "user": "ana@acme.test",
+            "action": "chat.completion", "model": "gpt-4o", "input_tokens": 1200, "output_tokens": 300, "dlp": "clean"})),
+    responses(
+        (status = 201, description = "Stored, or already stored (`duplicate`)", body = crate::api::openapi::IngestAnswer),
+        (status = 400, description = "A record is invalid (the field is named); nothing was stored", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+        (status = 413, description = "Body over the limit", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 pub async fn ingest(
     State(state): State<AppState>,
@@ -40,19 +54,33 @@ pub async fn ingest(
     .map_err(ApiError::internal)??;
     let prefix = |i: usize| item_prefix(batch, i);
     let written_by = WrittenBy::ApiKey(caller.key_id.clone());
-    let outcomes = state
-        .store
-        .append(&caller.tenant_id, &written_by, &events)
-        .await
-        .map_err(|e| match e {
-            AppendError::UnknownAccount { index, account_id } => {
-                ApiError::Invalid(FieldError::new(
-                    field_path(&prefix(index), "account_id"),
-                    format!("no account {account_id} in this tenant"),
-                ))
+    let store = &state.store;
+    let appended = match store.append(&caller.tenant_id, &written_by, &events).await {
+        Err(AppendError::UnknownAccount { index, account_id }) => {
+            match create_accounts(store, &caller, &events).await {
+                // Created: appended again (a record naming one can now be stored).
+                Ok(true) => store.append(&caller.tenant_id, &written_by, &events).await,
+                Ok(false) | Err(AutoCreateError::Off) => {
+                    Err(AppendError::UnknownAccount { index, account_id })
+                }
+                Err(AutoCreateError::Refused { index, message }) => {
+                    return Err(
+                        FieldError::new(field_path(&prefix(index), "account_id"), message).into(),
+                    )
+                }
+                Err(AutoCreateError::Store(e)) => return Err(ApiError::internal(e)),
             }
-            AppendError::Store(e) => ApiError::internal(e),
-        })?;
+        }
+        other => other,
+    };
+    let outcomes = appended.map_err(|e| match e {
+        AppendError::UnknownAccount { index, account_id } => ApiError::Invalid(FieldError::new(
+            field_path(&prefix(index), "account_id"),
+            format!("no account {account_id} in this tenant"),
+        )),
+        AppendError::Store(e) => ApiError::internal(e),
+    })?;
+    crate::ops::metrics::ingested(&events, &outcomes);
     let stored = outcomes.iter().filter(|o| !o.duplicate).count();
     tracing::info!(stored, duplicates = outcomes.len() - stored, "appended");
     let body = if batch {
@@ -61,6 +89,41 @@ pub async fn ingest(
         json!(outcomes.first())
     };
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Creates the accounts `events` name that the tenant lacks, if the tenant creates
+/// them on first sight (`auto_create_accounts`), each audited as "Account created" by
+/// Vigil naming the key. `Ok(false)`: none was missing after all.
+async fn create_accounts(
+    store: &app::store::Store,
+    caller: &ApiCaller,
+    events: &[NewEvent],
+) -> Result<bool, AutoCreateError> {
+    let named: Vec<(usize, &str)> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| e.account_id.as_deref().map(|a| (i, a)))
+        .collect();
+    let now = Utc::now().timestamp_millis();
+    let created = store
+        .create_named_accounts(&caller.tenant_id, &named, &caller.key_id, now)
+        .await?;
+    if created.is_empty() {
+        return Ok(false);
+    }
+    tracing::info!(count = created.len(), key = %caller.key_id, "accounts created on first sight");
+    let changes = created.iter().map(|a| {
+        let change = Change::account_created(a.as_str(), a.as_str(), Some(&caller.key_id));
+        (None, change)
+    });
+    store
+        .audit_all(&caller.tenant_id, &Who::vigil(), changes)
+        .await
+        .map_err(|e| match e {
+            AppendError::Store(e) => AutoCreateError::Store(e),
+            other => AutoCreateError::Store(app::store::StoreError::Conflict(other.to_string())),
+        })?;
+    Ok(true)
 }
 
 /// The body bytes decoding at once, across requests: two bodies at the 32 MiB limit.

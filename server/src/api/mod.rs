@@ -1,13 +1,16 @@
 //! The HTTP API, authenticated by ingest keys: append (`POST /api/v1/events`), pull
 //! (`GET /api/v1/events`), one record, export; checkpoints and proofs (proofs.rs);
-//! witnesses' cosignatures sent back (witnesses.rs). One error type (`ApiError`) answers
+//! witnesses' cosignatures sent back (witnesses.rs); the operator's provisioning API
+//! (admin/, operator tokens instead of ingest keys). One error type (`ApiError`) answers
 //! every failure; the extractors here reject with it, so no handler maps rejections by
 //! hand.
 
+pub mod admin;
 mod caller;
 mod error;
 pub mod export;
 pub mod ingest;
+pub mod openapi;
 mod params;
 pub mod proofs;
 mod pull;
@@ -24,31 +27,42 @@ use axum::{
     extract::rejection::BytesRejection,
     extract::{FromRequest, FromRequestParts, Request},
     http::StatusCode,
-    routing::{get, post},
+    routing::get,
     Router,
 };
 use record::FieldError;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, router::UtoipaMethodRouterExt, routes};
 
 /// Records in one request at most.
 pub const MAX_BATCH: usize = 1000;
 
-pub fn routes(body_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/events", get(pull::pull).post(ingest::ingest))
-        .route("/api/v1/events/{id}", get(pull::one))
-        .route("/api/v1/export", get(export::api_export))
-        .route("/api/v1/checkpoint", get(proofs::latest))
-        .route("/api/v1/checkpoints", get(proofs::history))
-        .route("/api/v1/public-key", get(proofs::public_key))
-        .route("/api/v1/proof/inclusion", get(proofs::inclusion))
-        .route("/api/v1/proof/consistency", get(proofs::consistency))
-        .route(
-            "/api/v1/checkpoint/cosignature",
-            post(witnesses::cosignature)
-                .layer(axum::extract::DefaultBodyLimit::max(witnesses::MAX_NOTE)),
-        )
-        .route("/api/v1/witnesses", get(witnesses::status))
+/// The API's routes, and its OpenAPI description made from the same registrations.
+pub fn routes(body_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let note_limit = axum::extract::DefaultBodyLimit::max(witnesses::MAX_NOTE);
+    let (router, api) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(pull::pull))
+        .routes(routes!(ingest::ingest).layer(axum::middleware::from_fn(
+            crate::ops::metrics::ingest_requests,
+        )))
+        .routes(routes!(pull::one))
+        .routes(routes!(export::api_export))
+        .routes(routes!(proofs::latest))
+        .routes(routes!(proofs::history))
+        .routes(routes!(proofs::public_key))
+        .routes(routes!(proofs::inclusion))
+        .routes(routes!(proofs::consistency))
+        .routes(routes!(witnesses::cosignature).layer(note_limit))
+        .routes(routes!(witnesses::status))
+        .merge(admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .split_for_parts();
+    let router = router
+        .route("/api/docs", get(openapi::docs))
+        .route("/api/docs/init.js", get(openapi::docs_init))
+        .route("/api/docs/swagger-ui-bundle.js", get(openapi::docs_js))
+        .route("/api/docs/swagger-ui.css", get(openapi::docs_css));
+    (router, api)
 }
 
 /// A request body within the configured limit.

@@ -15,19 +15,33 @@ use axum::{
     response::{IntoResponse, Response},
     Extension, Json,
 };
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 /// Checkpoints one history request returns at most.
 const MAX_HISTORY: u32 = 1000;
 
 /// `GET /api/v1/public-key`: the verifier key of the checkpoints' signatures, as a C2SP
 /// note verifier key (`name+keyid+base64`). Public: no key needed.
+#[utoipa::path(
+    get, path = "/api/v1/public-key", tag = "proofs",
+    responses((status = 200, description = "The checkpoints' verifier key, `name+keyid+base64` (C2SP note)", body = String, content_type = "text/plain")),
+)]
 pub async fn public_key(State(state): State<AppState>) -> Response {
     text(state.config.signer.verifier_key().to_string())
 }
 
 /// `GET /api/v1/checkpoint`: the tenant's latest signed checkpoint (signed now if the
 /// tree grew since the last), as the signed note itself.
+#[utoipa::path(
+    get, path = "/api/v1/checkpoint", tag = "proofs",
+    responses(
+        (status = 200, description = "The latest signed checkpoint (a C2SP signed note; empty before the first record)", body = String, content_type = "text/plain"),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 pub async fn latest(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -37,6 +51,16 @@ pub async fn latest(
 }
 
 /// `GET /api/v1/checkpoints?limit=N`: the tenant's checkpoints, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/checkpoints", tag = "proofs",
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many, newest first (default 100)")),
+    responses(
+        (status = 200, description = "The tenant's checkpoints, newest first", body = crate::api::openapi::CheckpointList),
+        (status = 400, description = "A malformed parameter (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 pub async fn history(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -68,11 +92,28 @@ pub async fn history(
 /// `GET /api/v1/proof/inclusion?id=…[&account_id=…]&size=N` (or `seq=` instead of `id`):
 /// the record's leaf and its inclusion proof in the tree of `size` records (default: the
 /// latest checkpoint's).
+#[utoipa::path(
+    get, path = "/api/v1/proof/inclusion", tag = "proofs",
+    params(
+        ("id" = Option<String>, Query, description = "The record's id (or give `seq`)"),
+        ("account_id" = Option<String>, Query, description = "Which account's record, when several used the id"),
+        ("seq" = Option<u64>, Query, description = "The record's chain position (or give `id`)"),
+        ("size" = Option<u64>, Query, description = "The tree size (default: the latest checkpoint's)"),
+    ),
+    responses(
+        (status = 200, description = "The record's leaf and its RFC 9162 inclusion proof", body = InclusionProof),
+        (status = 400, description = "A malformed parameter, or a size the tree does not have (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such record in the key's scope", body = crate::api::openapi::ErrorBody),
+        (status = 409, description = "Several accounts used the id: give `account_id`", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 pub async fn inclusion(
     State(state): State<AppState>,
     caller: ApiCaller,
     QueryPairs(pairs): QueryPairs,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<InclusionProof>, ApiError> {
     let mut p = Params::read(pairs, &["id", "account_id", "seq", "size"])?;
     let record = match (p.take("id"), p.take("seq")) {
         (Some(id), None) => RecordRef::Id {
@@ -124,7 +165,7 @@ async fn proof_of(
     scope: &Scope,
     record: &RecordRef,
     size: Option<u64>,
-) -> Result<Value, ApiError> {
+) -> Result<InclusionProof, ApiError> {
     let tenant_id = &scope.tenant_id;
     let found = state
         .store
@@ -163,25 +204,63 @@ async fn proof_of(
         .checkpoint_at(tenant_id, size)
         .await
         .map_err(ApiError::read_failed)?;
-    Ok(json!({
-        "id": event.id,
-        "seq": event.seq,
-        "leaf_index": index,
-        "tree_size": size,
-        "leaf_hash": hex::encode(leaf),
-        "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
-        "checkpoint": checkpoint.map(|c| c.note),
-        "public_key": state.config.signer.verifier_key().to_string(),
-    }))
+    Ok(InclusionProof {
+        id: event.id,
+        seq: event.seq,
+        leaf_index: index,
+        tree_size: size,
+        leaf_hash: hex::encode(leaf),
+        proof: proof.iter().map(hex::encode).collect(),
+        checkpoint: checkpoint.map(|c| c.note),
+        public_key: state.config.signer.verifier_key().to_string(),
+    })
+}
+
+/// A record's leaf and its inclusion proof, with the checkpoint and key to check it by.
+#[derive(Serialize, ToSchema)]
+pub struct InclusionProof {
+    pub id: uuid::Uuid,
+    pub seq: i64,
+    /// `seq - 1`.
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    /// SHA-256(0x00 ‖ the record's canonical bytes), hex.
+    pub leaf_hash: String,
+    /// RFC 9162 PATH, hex, the leaf's sibling first.
+    pub proof: Vec<String>,
+    /// The signed checkpoint at `tree_size`, if one was signed there.
+    pub checkpoint: Option<String>,
+    pub public_key: String,
+}
+
+/// The RFC 9162 consistency proof between two tree sizes, hex.
+#[derive(Serialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub proof: Vec<String>,
 }
 
 /// `GET /api/v1/proof/consistency?from=M&to=N`: the proof that the tree of `from`
 /// records is the start of the tree of `to` (default: the latest checkpoint's size).
+#[utoipa::path(
+    get, path = "/api/v1/proof/consistency", tag = "proofs",
+    params(
+        ("from" = u64, Query, description = "The older tree's size"),
+        ("to" = Option<u64>, Query, description = "The newer tree's size (default: the latest checkpoint's)"),
+    ),
+    responses(
+        (status = 200, description = "The RFC 9162 consistency proof", body = ConsistencyProof),
+        (status = 400, description = "A malformed parameter, or sizes the tree does not have (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 pub async fn consistency(
     State(state): State<AppState>,
     caller: ApiCaller,
     QueryPairs(pairs): QueryPairs,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConsistencyProof>, ApiError> {
     let mut p = Params::read(pairs, &["from", "to"])?;
     let from = number(
         "from",
@@ -202,11 +281,11 @@ pub async fn consistency(
         .consistency_proof(&caller.tenant_id, from, to)
         .await
         .map_err(proof_error)?;
-    Ok(Json(json!({
-        "from": from,
-        "to": to,
-        "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ConsistencyProof {
+        from,
+        to,
+        proof: proof.iter().map(hex::encode).collect(),
+    }))
 }
 
 /// The tenant's latest checkpoint, signing one first if its tree grew since.

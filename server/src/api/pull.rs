@@ -19,6 +19,21 @@ use serde_json::json;
 /// id. Each account may use an id once: `?account_id=` names the account when several
 /// of the key's accounts did.
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
+#[utoipa::path(
+    get, path = "/api/v1/events/{id}", tag = "records",
+    params(
+        ("id" = String, Path, description = "The record's id"),
+        ("account_id" = Option<String>, Query, description = "Which account's record, when several of the key's accounts used the id (\"\": tenant-level)"),
+    ),
+    responses(
+        (status = 200, description = "The record", body = app::model::Event),
+        (status = 400, description = "A malformed parameter (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such record in the key's scope", body = crate::api::openapi::ErrorBody),
+        (status = 409, description = "Several of the key's accounts used the id: give `account_id`", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 pub async fn one(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -66,6 +81,24 @@ pub(super) fn the_one(mut found: Vec<Event>) -> Result<Event, ApiError> {
 /// byte what `Event` serialises to), never decoded: an admin action's values may fill
 /// the body limit with small values that decode into some thirty times their size, and
 /// a page holds up to 1,000 records.
+#[utoipa::path(
+    get, path = "/api/v1/events", tag = "records",
+    params(
+        ("kind" = Option<app::model::EventKind>, Query, description = "Only this kind"),
+        ("account_id" = Option<String>, Query, description = "Only this account (within the key's scope)"),
+        ("from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Occurred at or after (RFC 3339)"),
+        ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Occurred before (RFC 3339), after `from`"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Records per page (default 100; a page also stops at 16 MiB of records)"),
+        ("cursor" = Option<String>, Query, description = "Newest first: the previous page's `next_cursor`"),
+        ("after_seq" = Option<u64>, Query, description = "Chain order, oldest first, after this position (0: from the start)"),
+    ),
+    responses(
+        (status = 200, description = "A page of records", body = crate::api::openapi::EventsPage),
+        (status = 400, description = "An unknown, repeated or malformed parameter (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant_id))]
 pub async fn pull(
     State(state): State<AppState>,
@@ -87,6 +120,7 @@ pub async fn pull(
     };
     let mut body = b"{\"events\":[".to_vec();
     json_rows(&mut body, &rows, true).map_err(ApiError::read_failed)?;
+    let pulled = rows.len();
     drop(rows);
     body.extend_from_slice(
         format!(
@@ -96,5 +130,6 @@ pub async fn pull(
         )
         .as_bytes(),
     );
+    crate::ops::metrics::pulled(pulled, body.len());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

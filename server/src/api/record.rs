@@ -86,7 +86,10 @@ pub fn field_path(prefix: &str, field: &str) -> String {
     }
 }
 
-fn deserialize_at<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, FieldError> {
+pub(crate) fn deserialize_at<T: DeserializeOwned>(
+    value: Value,
+    prefix: &str,
+) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();

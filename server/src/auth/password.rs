@@ -13,6 +13,24 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
 }
 
+/// Shortest and longest password a new user may choose, in characters (the longest
+/// bounds Argon2's input from a hostile request).
+pub const MIN_CHARS: usize = 10;
+pub const MAX_CHARS: usize = 1024;
+
+/// Whether `password` may be a new user's: `vigil init`, `vigil user create`, the
+/// operator API, an accepted invitation.
+pub fn check_new(password: &str) -> Result<(), app::model::Refused> {
+    let n = password.chars().count();
+    if (MIN_CHARS..=MAX_CHARS).contains(&n) && !password.contains('\0') {
+        Ok(())
+    } else {
+        Err(app::model::Refused(format!(
+            "{MIN_CHARS} to {MAX_CHARS} characters, without NUL"
+        )))
+    }
+}
+
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|h| {

@@ -245,6 +245,7 @@ const PATHS: &[(&str, Access)] = &[
     ("/pkg/", Access::Sessionless),
     ("/favicon.ico", Access::Sessionless),
     ("/healthz", Access::Sessionless),
+    ("/readyz", Access::Sessionless),
     ("/login", Access::SignedOutAllowed),
     // An invitation's page: whoever holds the link, signed in or not.
     ("/invite/", Access::SignedOutAllowed),

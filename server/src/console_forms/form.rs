@@ -6,7 +6,7 @@ use crate::AppState;
 use app::model::members::FieldProblem;
 use app::model::{Role, Viewer};
 use app::ssr::{refusal_html, Notice, Origin};
-use app::store::{AppendError, StoreError};
+use app::store::{AppendError, ProvisionError, StoreError};
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, FromRequest, FromRequestParts, Request},
@@ -54,6 +54,30 @@ impl From<StoreError> for FormError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "console form failed in the store");
         FormError::Unavailable
+    }
+}
+
+/// The store's provisioning checks (shared with the operator API), the form's field
+/// named where the API's differs.
+impl From<ProvisionError> for FormError {
+    fn from(e: ProvisionError) -> Self {
+        match e {
+            ProvisionError::Taken { field, what } => {
+                FormError::invalid(field, format!("{what} exists already"))
+            }
+            ProvisionError::Invalid { field, message } => {
+                let field = if field == "account_id" {
+                    "account"
+                } else {
+                    field
+                };
+                FormError::invalid(field, message)
+            }
+            ProvisionError::NoTenant | ProvisionError::NotFound(_) => {
+                FormError::NotFound("No such thing in your tenant.")
+            }
+            ProvisionError::Store(e) => e.into(),
+        }
     }
 }
 

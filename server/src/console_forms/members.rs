@@ -5,10 +5,11 @@
 
 use super::form::{notice, refusal, Console, Done, Fields, FormError};
 use crate::AppState;
-use app::model::members::{Email, FieldProblem, Grant, InvitationState};
-use app::model::{Role, Viewer};
+use app::model::members::{email, FieldProblem, Grant, InvitationState};
+use app::model::{Role, Viewer, WrittenBy};
 use app::ssr::{members_html, MembersPage, ShownInvitation};
 use app::store::audit::{Change, Who};
+use app::store::invitations::{accept_path, CONSOLE_INVITATION_HOURS};
 use app::store::{MemberUser, NewInvitation};
 use axum::{
     extract::{RawQuery, State},
@@ -162,14 +163,18 @@ async fn render(
     let shown = match console.shown_once() {
         Some(token) => state
             .store
-            .invitation_by_token(&token)
-            .await?
-            .filter(|i| &i.tenant_id == tenant && i.state(now) == InvitationState::Pending)
-            .filter(|i| visible(viewer, &i.grant))
+            .invitation(&token, now.timestamp_millis())
+            .await
+            .ok()
+            .filter(|i| &i.tenant_id == tenant && visible(viewer, &i.grant))
             .map(|i| ShownInvitation {
-                email: i.email,
-                link: format!("{}/invite/{token}", console.site().unwrap_or_default()),
-                expires_at: i.expires_at,
+                email: i.email.clone(),
+                link: format!(
+                    "{}{}",
+                    console.site().unwrap_or_default(),
+                    accept_path(&token)
+                ),
+                expires_at: i.expires(),
             }),
         None => None,
     };
@@ -195,7 +200,7 @@ async fn invite_as(
 ) -> Result<Done, FormError> {
     let viewer = &console.viewer;
     let tenant = &viewer.scope.tenant_id;
-    let email = Email::parse(fields.one("email")?)?;
+    let email = email(fields.one("email")?)?;
     let grant = Grant::parse(
         fields.one("role")?,
         fields.optional("account")?.unwrap_or(""),
@@ -211,7 +216,7 @@ async fn invite_as(
     }
     if state
         .store
-        .pending_invitation_for(tenant, &email, now)
+        .pending_invitation_for(tenant, &email, now.timestamp_millis())
         .await?
     {
         return Err(FormError::invalid(
@@ -236,31 +241,34 @@ async fn invite_as(
                 tenant_id: tenant,
                 email: &email,
                 grant: &grant,
-                invited_by: &viewer.email,
+                hours: CONSOLE_INVITATION_HOURS,
+                created_by: &WrittenBy::Console(viewer.user_id.clone()),
             },
-            now,
+            now.timestamp_millis(),
         )
         .await?;
+    let invitation = &created.invitation;
+    // As the operator API records it (`api::admin::invitations`).
     let change = Change {
-        action: "invitation.create",
+        action: "create",
         resource_type: "invitation",
-        resource_id: Some(created.id.clone()),
+        resource_id: Some(invitation.id.clone()),
         event_name: "Invitation created",
         old_value: None,
         new_value: Some(json!({
-            "email": email.as_str(),
+            "email": invitation.email,
             "role": grant.role.as_str(),
             "account_id": grant.account_id,
-            "expires_at": created.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "expires_at": invitation.expires(),
         })),
     };
     audit(state, console, grant.account_id.clone(), change).await?;
     let link = format!(
-        "{}/invite/{}",
+        "{}{}",
         console.site().unwrap_or_default(),
-        created.token
+        created.accept_path()
     );
-    super::invite::send_invitation(&email, &link, created.expires_at);
+    super::invite::send_invitation(&email, &link, invitation.expires());
     Ok(Done {
         code: "invited",
         flash: Some(created.token),
@@ -280,7 +288,7 @@ async fn revoke_as(
     let tenant = &viewer.scope.tenant_id;
     let invitation = state
         .store
-        .invitation(tenant, fields.one("invitation")?)
+        .tenant_invitation(tenant, fields.one("invitation")?)
         .await?
         .filter(|i| visible(viewer, &i.grant))
         .ok_or(FormError::NotFound("No such invitation in your accounts."))?;
@@ -289,7 +297,7 @@ async fn revoke_as(
     if state_now != InvitationState::Pending
         || !state
             .store
-            .revoke_invitation(tenant, &invitation.id, now)
+            .revoke_invitation(tenant, &invitation.id, now.timestamp_millis())
             .await?
     {
         return Err(FormError::invalid(

@@ -228,8 +228,9 @@ async fn usage_sums_the_selection(b: Backend) {
     assert_eq!(by("credits_by_worker", "triage")["executions"], 3);
     assert_eq!(by("credits_by_user", "System")["credits"], "1");
     assert_eq!(by("tokens_by_user", "ann")["input_tokens"], 2000);
-    // gpt-4o: 2 calls × (1000 × 2.50 + 500 × 10.00) / 1e6 USD = 0.015, plus jobs (no cost).
-    assert_eq!(by("tokens_by_model", "gpt-4o")["cost"], "0.015");
+    // gpt-4o: 2 calls × (1000 × 2.50 + 500 × 10.00) / 1e6 USD = 0.015, plus 7 job
+    // records priced at ingest like calls: 7 × (10 × 2.50 + 5 × 10.00) / 1e6 = 0.000525.
+    assert_eq!(by("tokens_by_model", "gpt-4o")["cost"], "0.015525");
     assert_eq!(by("tokens_by_model", "gpt-4o")["input_tokens"], 2000 + 70);
     // An account admin's sums stay in their account.
     let other = app.sign_in("a2@t1.test", PASSWORD).await.expect("session");

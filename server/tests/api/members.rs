@@ -153,12 +153,7 @@ async fn an_invited_admin_joins_and_every_change_is_audited(b: Backend) {
     assert!(session_works(&app, &newcomer).await);
     assert!(app.sign_in("new@t1.test", "a new password").await.is_some());
     let new_id = user_id(&app, "new@t1.test").await;
-    for name in [
-        "User created",
-        "Member added",
-        "Invitation accepted",
-        "Signed in",
-    ] {
+    for name in ["Invitation accepted", "Signed in"] {
         let found = audited(&app, name).await;
         let last = found.last().unwrap_or_else(|| panic!("{name}"));
         assert_eq!(last["actor"], "new@t1.test", "{name}");
@@ -295,7 +290,7 @@ async fn account_admins_stay_in_their_accounts(b: Backend) {
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{role} {account}");
     }
     let token = invite(&app, &a1, "helper@t1.test", "account_admin", "a1").await;
-    assert!(token.starts_with("inv_"));
+    assert!(token.starts_with("vgi_"));
 
     // Another account's admin (u4), a tenant admin (u1), another tenant's (u3): as if
     // missing, whatever the form.
@@ -702,7 +697,8 @@ async fn member_forms_need_a_session_and_the_same_origin(b: Backend) {
 /// PostgreSQL only: SQLite's file has one owner.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_serving_role_manages_members_and_settings() {
-    use app::model::members::{Email, Grant};
+    use app::model::members::Grant;
+    use app::model::{Email, WrittenBy};
     use app::store::{ModelRate, NewInvitation, TenantRate};
     let app = spawn_app(Backend::Postgres).await;
     let serving = crate::common::serving_role(&app).await;
@@ -718,46 +714,48 @@ async fn postgres_serving_role_manages_members_and_settings() {
                         tenant_id: "t1",
                         email: &email,
                         grant: &Grant::parse("account_admin", "a1").expect("grant"),
-                        invited_by: "tenant@t1.test",
+                        hours: 1,
+                        created_by: &WrittenBy::Vigil,
                     },
-                    now,
+                    now.timestamp_millis(),
                 )
                 .await
                 .expect("the role invites")
         }
     };
     let made = invite("role@t1.test").await;
-    serving
-        .accept_invitation(&made.token, "usr_role", "not-a-hash", now)
+    let user = serving
+        .accept_invitation(&made.token, "not-a-hash", app::ssr::Origin::default())
         .await
-        .expect("the role accepts");
+        .expect("the role accepts")
+        .user_id;
     let withdrawn = invite("other@t1.test").await;
     assert!(serving
-        .revoke_invitation("t1", &withdrawn.id, now)
+        .revoke_invitation("t1", &withdrawn.invitation.id, now.timestamp_millis())
         .await
         .expect("revoke"));
     assert!(serving
-        .add_grant("usr_role", &grant("account_admin", "a2"))
+        .add_grant(&user, &grant("account_admin", "a2"))
         .await
         .expect("add"));
     assert!(serving
         .update_grant(
-            "usr_role",
+            &user,
             &grant("account_admin", "a2"),
             &grant("tenant_admin", "")
         )
         .await
         .expect("update"));
     assert!(serving
-        .remove_grant("usr_role", &grant("tenant_admin", ""))
+        .remove_grant(&user, &grant("tenant_admin", ""))
         .await
         .expect("remove"));
     app.store
-        .create_session("digest", "usr_role", 0, i64::MAX)
+        .create_session("digest", &user, 0, i64::MAX)
         .await
         .expect("session");
     assert!(serving
-        .deactivate_user("usr_role", now)
+        .deactivate_user(&user, now)
         .await
         .expect("deactivate"));
     let rate = TenantRate {
@@ -791,8 +789,93 @@ async fn postgres_serving_role_manages_members_and_settings() {
     serving.close().await;
 }
 
+/// The operator API's invitations and the Members page's are one: an operator's link
+/// is accepted on the console's page (recorded once), and one a tenant admin withdraws
+/// on the Members page reads as withdrawn through the API and no longer works.
+async fn operator_and_console_invitations_are_the_same(b: Backend) {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = spawn_app(b).await;
+    let op = app.operator_token("ops").await;
+    let mut links = Vec::new();
+    for email in ["op1@t1.test", "op2@t1.test"] {
+        let (s, body) = app
+            .admin(
+                Method::POST,
+                Some(&op),
+                "/tenants/t1/invitations",
+                Some(json!({"email": email, "role": "account_admin", "account_id": "a1"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+        let path = body["accept_path"].as_str().expect("path").to_owned();
+        let token = body["token"].as_str().expect("token").to_owned();
+        assert_eq!(path, format!("/invite/{token}"));
+        links.push((body["id"].as_str().expect("id").to_owned(), token));
+    }
+
+    // The first: accepted on the console's page, and recorded once.
+    let r = app.page(&format!("/invite/{}", links[0].1), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.expect("page").contains("op1@t1.test"));
+    let session = accept(&app, &links[0].1, "a fine password").await;
+    assert!(session_works(&app, &session).await);
+    let accepted = audited(&app, "Invitation accepted").await;
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0]["actor"], "op1@t1.test");
+    assert_eq!(accepted[0]["account_id"], "a1");
+    assert_eq!(
+        accepted[0]["new_value"]["invitation_id"],
+        links[0].0.as_str()
+    );
+
+    // The second: listed on the Members page, withdrawn there.
+    let admin = app
+        .sign_in("tenant@t1.test", PASSWORD)
+        .await
+        .expect("session");
+    let html = app
+        .page("/members", Some(&admin))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(html.contains(r#"data-invitation="op2@t1.test""#), "{html}");
+    assert!(
+        !html.contains(r#"data-invitation="op1@t1.test""#),
+        "accepted: no longer pending"
+    );
+    let r = app
+        .form(
+            Some(&admin),
+            "/members/invitations/revoke",
+            &[("invitation", &links[1].0)],
+        )
+        .await;
+    assert_eq!(location(&r), "/members?done=invitation_revoked");
+    let r = app.page(&format!("/invite/{}", links[1].1), None).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    let (s, body) = app
+        .admin(Method::GET, Some(&op), "/tenants/t1/invitations", None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let listed = body["invitations"].as_array().expect("invitations");
+    let by_email = |e: &str| {
+        listed
+            .iter()
+            .find(|i| i["email"] == e)
+            .cloned()
+            .expect("listed")
+    };
+    assert!(by_email("op1@t1.test")["accepted_at"].is_string());
+    assert!(by_email("op1@t1.test")["revoked_at"].is_null());
+    assert!(by_email("op2@t1.test")["revoked_at"].is_string());
+    assert_eq!(audited(&app, "Invitation accepted").await.len(), 1);
+}
+
 on_both_backends!(
     an_invited_admin_joins_and_every_change_is_audited,
+    operator_and_console_invitations_are_the_same,
     account_admins_stay_in_their_accounts,
     invitation_forms_name_the_field_at_fault,
     expired_used_and_withdrawn_invitations_are_refused,

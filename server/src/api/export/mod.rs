@@ -233,6 +233,29 @@ pub async fn console_export(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/export", tag = "records",
+    params(
+        ("format" = Option<String>, Query, description = "`csv` (default), `json` or `bundle` (README, \"Export bundles\")"),
+        ("kind" = Option<app::model::EventKind>, Query, description = "Only this kind"),
+        ("account_id" = Option<String>, Query, description = "Only this account"),
+        ("from" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Occurred at or after (RFC 3339)"),
+        ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Occurred before (RFC 3339)"),
+        ("seq_from" = Option<u64>, Query, minimum = 1, description = "Bundle only: the first chain position"),
+        ("seq_to" = Option<u64>, Query, minimum = 1, description = "Bundle only: the last chain position"),
+        ("consistent_with" = Option<u64>, Query, minimum = 1, description = "Bundle only: prove consistency with the checkpoint of this size"),
+    ),
+    responses(
+        (status = 200, description = "Every selected record, streamed", content(
+            (String = "text/csv"),
+            (Vec<app::model::Event> = "application/json"),
+            (String = "application/x-ndjson"),
+        )),
+        (status = 400, description = "An unknown, repeated or malformed parameter (named)", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Missing, unknown or deactivated key", body = crate::api::openapi::ErrorBody),
+    ),
+    security(("ingest_key" = []))
+)]
 /// `GET /api/v1/export` for an API key.
 pub async fn api_export(
     State(state): State<AppState>,
@@ -301,11 +324,21 @@ async fn start(
         Format::Bundle => ("application/x-ndjson", "bundle.jsonl"),
     };
     let disposition = format!("attachment; filename=\"{}.{ext}\"", export.name);
-    let rows =
-        |format| Body::from_stream(stream::stream(store.clone(), scope, export.query, format));
+    // Every chunk sent is counted as the export's throughput (`/metrics`).
+    let format = export.format.as_str();
+    let counted = move |chunk: &axum::body::Bytes| {
+        crate::ops::metrics::exported_bytes(format, chunk.len());
+    };
+    let rows = |rows| {
+        Body::from_stream(
+            stream::stream(store.clone(), scope, export.query, rows).inspect_ok(counted),
+        )
+    };
     let body = match (bundle, export.format) {
         (Some(plan), _) => Body::from_stream(
-            bundle::write::stream(store.clone(), plan).map_err(std::io::Error::other),
+            bundle::write::stream(store.clone(), plan)
+                .map_err(std::io::Error::other)
+                .inspect_ok(counted),
         ),
         (None, Format::Json) => rows(Rows::Json),
         (None, _) => rows(Rows::Csv),

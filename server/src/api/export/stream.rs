@@ -69,6 +69,11 @@ pub(super) fn stream(
         s.first = false;
         let chunk = match s.rx.recv().await {
             Some(Ok(rows)) => {
+                let format = match s.format {
+                    Rows::Csv => "csv",
+                    Rows::Json => "json",
+                };
+                crate::ops::metrics::exported_rows(format, rows.len());
                 let chunk = match s.format {
                     Rows::Csv => csv_rows(&rows, first),
                     Rows::Json => {

@@ -34,7 +34,7 @@ pub const PASSWORD: &str = "correct-horse-battery";
 /// Small, so the 413 test need not send megabytes.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-async fn fresh_database(backend: Backend) -> String {
+pub async fn fresh_database(backend: Backend) -> String {
     let name = format!("vigil_test_{}", uuid::Uuid::now_v7().simple());
     match backend {
         Backend::Sqlite => {
@@ -134,7 +134,22 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         key("t1", Some("a2")).await,
         key("t2", None).await,
     );
+    let mut app = start(store, url, configure).await;
+    (app.key, app.key_a2, app.key_t2) = (k1, k2, k3);
+    app
+}
 
+/// A server over a fresh, empty database: no tenant, no user, no key (the `key`
+/// fields are empty).
+pub async fn spawn_empty_app(backend: Backend) -> TestApp {
+    init_log();
+    let url = fresh_database(backend).await;
+    let store = Store::connect(&url).await.expect("open store");
+    start(store, url, |_| {}).await
+}
+
+/// Serves `store` (over the database at `url`) on a random port.
+async fn start(store: Store, url: String, configure: impl FnOnce(&mut Config)) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -162,9 +177,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
             .redirect(Policy::none())
             .build()
             .expect("client"),
-        key: k1,
-        key_a2: k2,
-        key_t2: k3,
+        key: String::new(),
+        key_a2: String::new(),
+        key_t2: String::new(),
     }
 }
 
@@ -260,6 +275,36 @@ impl TestApp {
             r = r.header("cookie", c);
         }
         r.send().await.expect("form")
+    }
+
+    /// A new operator token for the provisioning API, named `name`.
+    pub async fn operator_token(&self, name: &str) -> String {
+        let name = app::model::DisplayName::parse(name).expect("name");
+        self.store
+            .create_operator_token(&name, chrono::Utc::now().timestamp_millis())
+            .await
+            .expect("operator token")
+            .plaintext
+    }
+
+    /// `method path` of the provisioning API with `token` (if any) and a JSON body.
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self
+            .client
+            .request(method, format!("{}/api/v1/admin{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        json_of(r.send().await.expect("request")).await
     }
 }
 
