@@ -85,16 +85,6 @@ impl Store {
         }))
     }
 
-    /// The tenant's display name.
-    pub async fn tenant_name(&self, tenant_id: &str) -> StoreResult<Option<String>> {
-        Ok(with_read!(self, |pool| {
-            sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1")
-                .bind(tenant_id)
-                .fetch_optional(pool)
-                .await?
-        }))
-    }
-
     pub async fn tenant_exists(&self, tenant_id: &str) -> StoreResult<bool> {
         let found: Option<String> = with_read!(self, |pool| {
             sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1")
