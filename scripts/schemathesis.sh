@@ -25,7 +25,7 @@ operator=$("$bin" operator-token create --name schemathesis 2>/dev/null)
 VIGIL_SIGNING_KEY="$work/signing.key" "$bin" serve --addr "127.0.0.1:$port" \
   --site-root target/site >"$work/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $server 2>/dev/null || true; cp "$work/serve.log" /tmp/vigil-schemathesis-serve.log 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break
   sleep 0.2
