@@ -1,6 +1,8 @@
 //! `/api/v1/admin/tenants/{tenant}/accounts`: create and list a tenant's accounts.
 
-use super::input::{field, tenant_in_path, Ids, Input, ListPage};
+use super::input::{
+    field, known_tenant, page_json, tenant_in_path, Ids, Input, ListPage, ListQuery, TenantPath,
+};
 use super::{now_ms, time, OperatorCaller};
 use crate::api::ApiError;
 use crate::AppState;
@@ -32,7 +34,7 @@ pub struct NewAccount {
 
 #[utoipa::path(
     post, path = "/api/v1/admin/tenants/{tenant}/accounts", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(TenantPath),
     request_body = NewAccount,
     responses(
         (status = 201, description = "The account created", body = Object),
@@ -70,7 +72,7 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants/{tenant}/accounts", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    params(TenantPath, ListQuery),
     responses(
         (status = 200, description = "The page: `accounts` and `next_after`", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -85,21 +87,11 @@ pub async fn list(
     Ids(tenant): Ids<String>,
     ListPage(page): ListPage,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = tenant_in_path(&tenant)?;
-    let store = &state.store;
-    if !store
-        .tenant_exists(tenant.as_str())
-        .await
-        .map_err(ApiError::read_failed)?
-    {
-        return Err(ApiError::NoSuch("tenant"));
-    }
-    let listed = store
+    let tenant = known_tenant(&state, &tenant).await?;
+    let listed = state
+        .store
         .accounts_page(tenant.as_str(), &page)
         .await
         .map_err(ApiError::read_failed)?;
-    let accounts: Vec<Value> = listed.rows.iter().map(account_json).collect();
-    Ok(Json(
-        json!({"accounts": accounts, "next_after": listed.next_after}),
-    ))
+    Ok(Json(page_json("accounts", &listed, account_json)))
 }

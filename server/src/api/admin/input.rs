@@ -95,6 +95,52 @@ pub fn tenant_in_path(id: &str) -> Result<TenantId, ApiError> {
     TenantId::parse(id).map_err(|_| ApiError::NoSuch("tenant"))
 }
 
+/// The tenant a path names, which must exist (404 otherwise): what every list of a
+/// tenant's things starts with.
+pub async fn known_tenant(state: &AppState, id: &str) -> Result<TenantId, ApiError> {
+    let tenant = tenant_in_path(id)?;
+    let exists = state
+        .store
+        .tenant_exists(tenant.as_str())
+        .await
+        .map_err(ApiError::read_failed)?;
+    if !exists {
+        return Err(ApiError::NoSuch("tenant"));
+    }
+    Ok(tenant)
+}
+
+/// A list's answer: its items under `name`, and the `next_after` of the next page.
+pub fn page_json<T>(
+    name: &str,
+    listed: &app::store::Listed<T>,
+    item: fn(&T) -> serde_json::Value,
+) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = listed.rows.iter().map(item).collect();
+    serde_json::json!({ name: items, "next_after": listed.next_after })
+}
+
+/// The tenant in a path, as the OpenAPI description names it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by the description only
+pub struct TenantPath {
+    /// The tenant's id.
+    tenant: String,
+}
+
+/// A list's query (`ListPage`), as the OpenAPI description names it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the description only
+pub struct ListQuery {
+    /// Items per page (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// The previous page's `next_after`.
+    after: Option<String>,
+}
+
 /// A user's or key's id in a path: nothing stored is longer, or holds a NUL.
 pub fn id_in_path(id: &str, what: &'static str) -> Result<(), ApiError> {
     if id.is_empty() || id.len() > 64 || id.contains('\0') {

@@ -3,7 +3,9 @@
 //! send the invitee), shown once: only its SHA-256 is stored. The Members page lists
 //! (and may withdraw) the same invitations (`app::store::invitations`).
 
-use super::input::{field, tenant_in_path, Ids, Input, ListPage};
+use super::input::{
+    field, known_tenant, page_json, tenant_in_path, Ids, Input, ListPage, ListQuery, TenantPath,
+};
 use super::users::grant;
 use super::{now_ms, time, OperatorCaller};
 use crate::api::ApiError;
@@ -45,7 +47,7 @@ pub struct NewInvite {
 
 #[utoipa::path(
     post, path = "/api/v1/admin/tenants/{tenant}/invitations", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(TenantPath),
     request_body = NewInvite,
     responses(
         (status = 201, description = "The invitation, with its one-time token (shown once) created", body = Object),
@@ -106,7 +108,7 @@ pub async fn create(
 /// The tenant's invitations, oldest first (no tokens).
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants/{tenant}/invitations", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    params(TenantPath, ListQuery),
     responses(
         (status = 200, description = "The page: `invitations` and `next_after`", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -121,22 +123,11 @@ pub async fn list(
     Ids(tenant): Ids<String>,
     ListPage(page): ListPage,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = tenant_in_path(&tenant)?;
-    if !state
-        .store
-        .tenant_exists(tenant.as_str())
-        .await
-        .map_err(ApiError::read_failed)?
-    {
-        return Err(ApiError::NoSuch("tenant"));
-    }
+    let tenant = known_tenant(&state, &tenant).await?;
     let listed = state
         .store
         .invitations_page(tenant.as_str(), &page)
         .await
         .map_err(ApiError::read_failed)?;
-    let invitations: Vec<Value> = listed.rows.iter().map(invitation_json).collect();
-    Ok(Json(
-        json!({"invitations": invitations, "next_after": listed.next_after}),
-    ))
+    Ok(Json(page_json("invitations", &listed, invitation_json)))
 }

@@ -1,7 +1,10 @@
 //! `/api/v1/admin/tenants/{tenant}/keys`: ingest keys, tenant-wide or bound to one
 //! account: create (the plaintext shown once), list, revoke.
 
-use super::input::{field, id_in_path, tenant_in_path, Ids, Input, ListPage};
+use super::input::{
+    field, id_in_path, known_tenant, page_json, tenant_in_path, Ids, Input, ListPage, ListQuery,
+    TenantPath,
+};
 use super::{now_ms, time, OperatorCaller};
 use crate::api::ApiError;
 use crate::AppState;
@@ -37,7 +40,7 @@ pub struct NewKey {
 
 #[utoipa::path(
     post, path = "/api/v1/admin/tenants/{tenant}/keys", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(TenantPath),
     request_body = NewKey,
     responses(
         (status = 201, description = "The key, with its plaintext (shown once) created", body = Object),
@@ -106,7 +109,7 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants/{tenant}/keys", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    params(TenantPath, ListQuery),
     responses(
         (status = 200, description = "The page: `keys` and `next_after`", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -121,29 +124,20 @@ pub async fn list(
     Ids(tenant): Ids<String>,
     ListPage(page): ListPage,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = tenant_in_path(&tenant)?;
-    if !state
-        .store
-        .tenant_exists(tenant.as_str())
-        .await
-        .map_err(ApiError::read_failed)?
-    {
-        return Err(ApiError::NoSuch("tenant"));
-    }
+    let tenant = known_tenant(&state, &tenant).await?;
     let listed = state
         .store
         .api_keys_page(tenant.as_str(), &page)
         .await
         .map_err(ApiError::read_failed)?;
-    let keys: Vec<Value> = listed.rows.iter().map(key_json).collect();
-    Ok(Json(json!({"keys": keys, "next_after": listed.next_after})))
+    Ok(Json(page_json("keys", &listed, key_json)))
 }
 
 /// Revokes the key (at once: its next request is refused); revoking it again changes
 /// nothing and records nothing.
 #[utoipa::path(
     delete, path = "/api/v1/admin/tenants/{tenant}/keys/{key}", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("key" = String, Path, description = "The key's id")),
+    params(TenantPath, ("key" = String, Path, description = "The key's id")),
     responses(
         (status = 200, description = "The key as revoked", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),

@@ -1,7 +1,7 @@
 //! `/api/v1/admin/tenants`: create, list, read, and change a tenant (its name, and
 //! whether ingest creates the accounts it names on first sight).
 
-use super::input::{field, tenant_in_path, Ids, Input, ListPage};
+use super::input::{field, page_json, tenant_in_path, Ids, Input, ListPage, ListQuery, TenantPath};
 use super::{now_ms, time, OperatorCaller};
 use crate::api::ApiError;
 use crate::AppState;
@@ -63,7 +63,7 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants", tag = "operator",
-    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    params(ListQuery),
     responses(
         (status = 200, description = "The page: `tenants` and `next_after`", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -81,15 +81,12 @@ pub async fn list(
         .tenants(&page)
         .await
         .map_err(ApiError::read_failed)?;
-    let tenants: Vec<Value> = listed.rows.iter().map(tenant_json).collect();
-    Ok(Json(
-        json!({"tenants": tenants, "next_after": listed.next_after}),
-    ))
+    Ok(Json(page_json("tenants", &listed, tenant_json)))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants/{tenant}", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(TenantPath),
     responses(
         (status = 200, description = "The tenant", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -125,7 +122,7 @@ pub struct Changes {
 
 #[utoipa::path(
     patch, path = "/api/v1/admin/tenants/{tenant}", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(TenantPath),
     request_body = Changes,
     responses(
         (status = 200, description = "The tenant as changed", body = Object),

@@ -1,7 +1,10 @@
 //! `/api/v1/admin/tenants/{tenant}/users`: create a console user with a role, list
 //! them, read one, change their role, deactivate or reactivate them.
 
-use super::input::{field, id_in_path, tenant_in_path, Ids, Input, ListPage};
+use super::input::{
+    field, id_in_path, known_tenant, page_json, tenant_in_path, Ids, Input, ListPage, ListQuery,
+    TenantPath,
+};
 use super::{now_ms, time, OperatorCaller};
 use crate::api::record::FieldError;
 use crate::api::ApiError;
@@ -46,7 +49,7 @@ pub struct NewUser {
 
 #[utoipa::path(
     post, path = "/api/v1/admin/tenants/{tenant}/users", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id")),
+    params(TenantPath),
     request_body = NewUser,
     responses(
         (status = 201, description = "The user created", body = Object),
@@ -98,7 +101,7 @@ pub async fn create(
 
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants/{tenant}/users", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Items per page (default 100)"), ("after" = Option<String>, Query, description = "The previous page's `next_after`")),
+    params(TenantPath, ListQuery),
     responses(
         (status = 200, description = "The page: `users` and `next_after`", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -113,25 +116,14 @@ pub async fn list(
     Ids(tenant): Ids<String>,
     ListPage(page): ListPage,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = tenant_in_path(&tenant)?;
-    if !state
-        .store
-        .tenant_exists(tenant.as_str())
-        .await
-        .map_err(ApiError::read_failed)?
-    {
-        return Err(ApiError::NoSuch("tenant"));
-    }
+    let tenant = known_tenant(&state, &tenant).await?;
     let listed = state.store.users_page(tenant.as_str(), &page).await?;
-    let users: Vec<Value> = listed.rows.iter().map(user_json).collect();
-    Ok(Json(
-        json!({"users": users, "next_after": listed.next_after}),
-    ))
+    Ok(Json(page_json("users", &listed, user_json)))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/admin/tenants/{tenant}/users/{user}", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("user" = String, Path, description = "The user's id")),
+    params(TenantPath, ("user" = String, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = Object),
         (status = 400, description = "A field or parameter is invalid (named)", body = crate::api::openapi::ErrorBody),
@@ -169,7 +161,7 @@ pub struct Changes {
 
 #[utoipa::path(
     patch, path = "/api/v1/admin/tenants/{tenant}/users/{user}", tag = "operator",
-    params(("tenant" = String, Path, description = "The tenant's id"), ("user" = String, Path, description = "The user's id")),
+    params(TenantPath, ("user" = String, Path, description = "The user's id")),
     request_body = Changes,
     responses(
         (status = 200, description = "The user as changed", body = Object),
